@@ -1,0 +1,111 @@
+"""Command line: ``python -m cx_metrics COMMAND``.
+
+Commands: ``init`` (empty database), ``demo`` (demo data), ``kpis`` (the
+scorecard as JSON or a table). Every command takes ``--db``, defaulting to
+``$CX_DB`` or ``data/cx.duckdb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from . import config, db, demo, kpis
+from .filters import Filters
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m cx_metrics", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--db", default=None, help="database file (default: $CX_DB or data/cx.duckdb)")
+        return sp
+
+    with_db(sub.add_parser("init", help="create an empty database with the current schema"))
+
+    d = with_db(sub.add_parser("demo", help="fill the database with deterministic demo data"))
+    d.add_argument("--cx-rows", type=int, default=demo.DEFAULT_CX_ROWS, help="customer responses")
+    d.add_argument("--ex-rows", type=int, default=demo.DEFAULT_EX_ROWS, help="employee/partner responses")
+    d.add_argument("--seed", type=int, default=42)
+
+    k = with_db(sub.add_parser("kpis", help="print the KPI scorecard for a period"))
+    k.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
+    k.add_argument("--end", type=_date, required=True, help="last day (inclusive), YYYY-MM-DD")
+    for flag, dest in [("--business-unit", "business_units"), ("--region", "regions"), ("--channel", "channels"),
+                       ("--segment", "segments"), ("--journey-stage", "journey_stages")]:
+        k.add_argument(flag, dest=dest, action="append", default=[], metavar="X", help="repeatable filter")
+    k.add_argument("--compare", choices=["previous", "year"], help="compare with the previous period or a year earlier")
+    k.add_argument("--format", choices=["json", "table"], default="json")
+    return p
+
+
+def kpis_json(con, filters: Filters, compare: str | None) -> dict:
+    """The ``kpis`` command's object (also used by tests and exports)."""
+    scores = kpis.scorecard(con, filters, kpis.CX_KPIS + kpis.EX_KPIS, compare)
+    out = {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
+    if compare:
+        other = filters.comparison(compare)
+        out["compare"] = {"mode": compare, "start": other.start.isoformat(), "end": other.end.isoformat()}
+    out["cx"] = {k: scores[k].as_json() for k in kpis.CX_KPIS}
+    out["ex"] = {k: scores[k].as_json() for k in kpis.EX_KPIS}
+    return out
+
+
+def _fmt(x, places: int = 2) -> str:
+    return "-" if x is None else f"{x:,.{places}f}"
+
+
+def kpis_table(result: dict) -> str:
+    head = ["kpi", "value", "n", "95% CI", "delta", "p", "flag"]
+    rows = []
+    for group in ("cx", "ex"):
+        for key, s in result[group].items():
+            flag = "suppressed (n<5)" if s.get("suppressed") else ("low base (n<30)" if s.get("low_base") else "")
+            sig = "" if s.get("significant") is None else (" *" if s["significant"] else "")
+            rows.append([
+                kpis.KPIS[key].label, _fmt(s["value"]), _fmt(s["n"], 0),
+                "-" if s["ci_low"] is None else f"{s['ci_low']:.2f} to {s['ci_high']:.2f}",
+                _fmt(s.get("delta")) + sig, _fmt(s.get("p_value"), 4), flag,
+            ])
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    title = f"KPIs {result['start']} to {result['end']}"
+    if "compare" in result:
+        c = result["compare"]
+        title += f" vs {c['start']} to {c['end']} (* p < 0.05)"
+    return "\n".join([title, line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    path = args.db or config.db_path()
+    try:
+        if args.command == "kpis":
+            filters = Filters(
+                args.start, args.end, **{k: tuple(getattr(args, k)) for k in
+                                         ("business_units", "regions", "channels", "segments", "journey_stages")}
+            )
+            con = db.connect(path)
+            result = kpis_json(con, filters, args.compare)
+            print(json.dumps(result, indent=2) if args.format == "json" else kpis_table(result))
+        elif args.command == "init":
+            con = db.connect(path)
+            print(f"{path}: schema version {db.schema_version(con)}")
+        elif args.command == "demo":
+            con = db.connect(path)
+            counts = demo.build(con, args.cx_rows, args.ex_rows, args.seed)
+            print(json.dumps({"db": str(path), **counts}))
+    except ValueError as exc:  # bad dates or filters: a message, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

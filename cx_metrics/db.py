@@ -1,0 +1,181 @@
+"""The DuckDB connection, the schema and its migrations.
+
+The schema is versioned: ``schema_version`` records every migration applied,
+and :func:`migrate` applies the missing ones in order, each in its own
+transaction, so a database made by an older release is upgraded in place and
+keeps its data. Add a migration by appending to :data:`MIGRATIONS`; never
+edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "initial schema",
+        """
+        CREATE TABLE meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR
+        );
+        CREATE TABLE uploads (
+            upload_id VARCHAR PRIMARY KEY,
+            file_name VARCHAR,
+            sha256 VARCHAR,
+            kind VARCHAR,
+            rows_loaded BIGINT DEFAULT 0,
+            rows_skipped BIGINT DEFAULT 0,
+            loaded_at TIMESTAMP DEFAULT current_timestamp,
+            loaded_by VARCHAR
+        );
+        CREATE TABLE cx_responses (
+            response_id VARCHAR NOT NULL,
+            source VARCHAR DEFAULT 'manual',
+            submitted_at TIMESTAMP NOT NULL,
+            business_unit VARCHAR,
+            region VARCHAR,
+            channel VARCHAR,
+            journey_stage VARCHAR,
+            segment VARCHAR,
+            customer_id VARCHAR,
+            nps TINYINT CHECK (nps BETWEEN 0 AND 10),
+            csat TINYINT CHECK (csat BETWEEN 1 AND 5),
+            ces TINYINT CHECK (ces BETWEEN 1 AND 7),
+            comment VARCHAR,
+            upload_id VARCHAR
+        );
+        CREATE TABLE ex_responses (
+            response_id VARCHAR NOT NULL,
+            source VARCHAR DEFAULT 'manual',
+            submitted_at TIMESTAMP NOT NULL,
+            population VARCHAR DEFAULT 'employee'
+                CHECK (population IN ('employee', 'supplier', 'vendor')),
+            business_unit VARCHAR,
+            region VARCHAR,
+            department VARCHAR,
+            tenure_band VARCHAR,
+            respondent_id VARCHAR,
+            enps TINYINT CHECK (enps BETWEEN 0 AND 10),
+            engagement TINYINT CHECK (engagement BETWEEN 1 AND 5),
+            satisfaction TINYINT CHECK (satisfaction BETWEEN 1 AND 5),
+            comment VARCHAR,
+            upload_id VARCHAR
+        );
+        CREATE TABLE attribute_ratings (
+            response_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL CHECK (kind IN ('cx', 'ex')),
+            attribute VARCHAR NOT NULL,
+            score DOUBLE,
+            scale_max DOUBLE,
+            source VARCHAR,
+            upload_id VARCHAR
+        );
+        CREATE TABLE business_outcomes (
+            month DATE NOT NULL,
+            business_unit VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL,
+            value DOUBLE,
+            upload_id VARCHAR
+        );
+        CREATE TABLE targets (
+            kpi VARCHAR NOT NULL,
+            business_unit VARCHAR NOT NULL DEFAULT 'all',
+            value DOUBLE NOT NULL,
+            updated_at TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (kpi, business_unit)
+        );
+        INSERT INTO targets (kpi, business_unit, value) VALUES
+            ('nps', 'all', 30), ('csat', 'all', 80), ('ces', 'all', 5.0),
+            ('enps', 'all', 20), ('engagement', 'all', 70),
+            ('retention', 'all', 90);
+        """,
+    ),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database at ``path`` and migrate it.
+
+    ``None`` or ``":memory:"`` gives an in-memory database, for tests.
+    """
+    if path is None or str(path) == ":memory:":
+        con = duckdb.connect(":memory:")
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied, 0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the database; return the new version."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS schema_version (
+               version INTEGER PRIMARY KEY,
+               description VARCHAR,
+               applied_at TIMESTAMP DEFAULT current_timestamp)"""
+    )
+    current = schema_version(con)
+    for version, description, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                [version, description],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, str(value)]
+    )
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A counter that every write bumps; pages pass it to their caches."""
+    return int(get_meta(con, "data_version") or 0)
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+    version = data_version(con) + 1
+    set_meta(con, "data_version", str(version))
+    return version
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when neither response table holds a row."""
+    return not con.execute(
+        "SELECT (SELECT count(*) FROM cx_responses) + (SELECT count(*) FROM ex_responses)"
+    ).fetchone()[0]

@@ -1,0 +1,122 @@
+"""Filters shared by every KPI, and the SQL they turn into.
+
+Column names come from :data:`FILTER_COLUMNS`, an allow-list; user values are
+always bound parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+Compare = Literal["previous", "year"]
+Grain = Literal["week", "month", "quarter"]
+GRAINS: tuple[Grain, ...] = ("week", "month", "quarter")
+
+#: Filter field -> column name. The only column names a filter can produce.
+FILTER_COLUMNS: dict[str, str] = {
+    "business_units": "business_unit",
+    "regions": "region",
+    "channels": "channel",
+    "segments": "segment",
+    "journey_stages": "journey_stage",
+}
+
+#: Which filter columns each table has, and the column holding its date.
+TABLES: dict[str, tuple[str, frozenset[str]]] = {
+    "cx_responses": (
+        "submitted_at",
+        frozenset({"business_unit", "region", "channel", "segment", "journey_stage"}),
+    ),
+    "ex_responses": ("submitted_at", frozenset({"business_unit", "region"})),
+    "business_outcomes": ("month", frozenset({"business_unit"})),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A date range (inclusive calendar days) and optional value lists.
+
+    An empty tuple means "all". A filter on a column that a table lacks
+    (say a channel filter on employee responses) leaves that table's figures
+    empty rather than silently ignoring the filter.
+    """
+
+    start: date
+    end: date
+    business_units: tuple[str, ...] = field(default_factory=tuple)
+    regions: tuple[str, ...] = field(default_factory=tuple)
+    channels: tuple[str, ...] = field(default_factory=tuple)
+    segments: tuple[str, ...] = field(default_factory=tuple)
+    journey_stages: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        for name in FILTER_COLUMNS:
+            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def with_dates(self, start: date, end: date) -> Filters:
+        return dataclasses.replace(self, start=start, end=end)
+
+    def comparison(self, compare: Compare) -> Filters:
+        """The period to compare with.
+
+        ``previous``: the same number of days immediately before ``start``.
+        ``year``: the same calendar days one year earlier (29 Feb -> 28 Feb).
+        """
+        if compare == "previous":
+            end = self.start - timedelta(days=1)
+            return self.with_dates(end - timedelta(days=self.days - 1), end)
+        if compare == "year":
+            return self.with_dates(_year_earlier(self.start), _year_earlier(self.end))
+        raise ValueError(f"unknown comparison {compare!r}; use 'previous' or 'year'")
+
+    def active(self) -> dict[str, tuple[str, ...]]:
+        """The value filters that are set, by column name."""
+        return {col: getattr(self, name) for name, col in FILTER_COLUMNS.items() if getattr(self, name)}
+
+    def describe(self) -> str:
+        """A one-line human summary of the value filters."""
+        parts = [f"{col.replace('_', ' ')}: {', '.join(vals)}" for col, vals in self.active().items()]
+        return "; ".join(parts) if parts else "all data"
+
+    def unsupported(self, table: str) -> list[str]:
+        """Filter columns that are set but that ``table`` does not have."""
+        _, cols = TABLES[table]
+        return [col for col in self.active() if col not in cols]
+
+    def where(self, table: str) -> tuple[str, list]:
+        """SQL condition (without the dates) and parameters for ``table``."""
+        if self.unsupported(table):
+            return "FALSE", []
+        clauses, params = [], []
+        for col, values in self.active().items():
+            clauses.append(f"list_contains(?::VARCHAR[], {col})")
+            params.append(list(values))
+        return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _year_earlier(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def date_bounds(table: str, start: date, end: date) -> tuple[str, list]:
+    """Half-open bounds covering the calendar days ``start``..``end``.
+
+    Monthly tables (``business_outcomes``) count a month when its first day
+    falls in ``[first of start's month, end]``.
+    """
+    col, _ = TABLES[table]
+    if col == "month":
+        return f"{col} >= ? AND {col} <= ?", [start.replace(day=1), end]
+    return f"{col} >= ? AND {col} < ?", [start, end + timedelta(days=1)]

@@ -1,0 +1,437 @@
+"""The KPIs: each defined once, here, and used by pages, CLI and exports.
+
+A KPI is a :class:`Kpi` entry in :data:`KPIS` (which table and column, which
+statistic) plus the small function that carries its definition in the
+docstring (:func:`nps`, :func:`csat`, ...). All aggregation happens in DuckDB:
+Python only sees one row of counts per period (or per time bucket), from which
+:mod:`cx_metrics.stats` computes intervals and tests.
+
+Rules common to every KPI:
+
+* Blank scores are excluded from n.
+* CX groups with n < 30 are flagged ``low_base`` (shown, with a warning).
+* EX groups with fewer than 5 distinct respondents are never shown: value,
+  n and interval are ``None`` and ``suppressed`` is true. A respondent is
+  ``respondent_id`` when known, else the response itself.
+* A filter on a column the KPI's table lacks gives an empty result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from datetime import date
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from . import config, stats
+from .filters import GRAINS, Compare, Filters, Grain, date_bounds
+
+Method = Literal["nps", "share", "mean", "ratio"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    table: str
+    column: str
+    method: Method
+    #: For "share" and "mean": the lowest score counted as favourable.
+    threshold: int = 0
+    unit: str = ""
+    decimals: int = 1
+    group: str = "cx"
+
+
+KPIS: dict[str, Kpi] = {
+    k.key: k
+    for k in [
+        Kpi("nps", "NPS", "cx_responses", "nps", "nps", group="cx"),
+        Kpi("csat", "CSAT", "cx_responses", "csat", "share", threshold=4, unit="%"),
+        Kpi("ces", "Customer effort (CES)", "cx_responses", "ces", "mean", threshold=5, decimals=2),
+        Kpi("enps", "eNPS", "ex_responses", "enps", "nps", group="ex"),
+        Kpi("engagement", "Engagement", "ex_responses", "engagement", "share", threshold=4, unit="%", group="ex"),
+        Kpi("retention", "Customer retention", "business_outcomes", "value", "ratio", unit="%", group="outcome"),
+    ]
+}
+CX_KPIS = ("nps", "csat", "ces")
+EX_KPIS = ("enps", "engagement")
+
+
+@dataclass(frozen=True)
+class Score:
+    """One KPI for one group and period.
+
+    ``value`` is in the KPI's own unit (points for NPS, % for shares, 1-7
+    for CES). ``top_box`` is CES's % answering 5-7. The comparison fields are
+    set by :func:`scorecard` with ``compare``.
+    """
+
+    kpi: str
+    value: float | None = None
+    n: int | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    low_base: bool = False
+    suppressed: bool = False
+    top_box: float | None = None
+    previous: float | None = None
+    delta: float | None = None
+    p_value: float | None = None
+    significant: bool | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.value is not None
+
+    def as_json(self) -> dict:
+        """The CLI's object: 2 decimals, 4 for p, flags per KPI group."""
+        d = asdict(self)
+        d.pop("kpi")
+        for key in ("value", "ci_low", "ci_high", "top_box", "previous", "delta"):
+            d[key] = _round(d[key], 2)
+        d["p_value"] = _round(d["p_value"], 4)
+        group = KPIS[self.kpi].group
+        d.pop("suppressed" if group == "cx" else "low_base")
+        if self.kpi != "ces":
+            d.pop("top_box")
+        if group == "outcome":
+            d.pop("suppressed", None)
+        return d
+
+
+def _round(x: float | None, places: int) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), places)
+
+
+# --- SQL -----------------------------------------------------------------
+
+def _aggregates(kpi: Kpi, cond: str, prefix: str) -> list[str]:
+    """SELECT items for ``kpi``'s counts over rows where ``cond`` holds.
+
+    Only allow-listed column names from :data:`KPIS` reach the SQL text.
+    """
+    c, f = kpi.column, f"FILTER (WHERE {cond}"
+    if kpi.method == "ratio":
+        items = {
+            "n": f"sum(value) {f} AND metric = 'active_customers')",
+            "k": f"sum(value) {f} AND metric = 'retained_customers')",
+        }
+    else:
+        items = {"n": f"count({c}) {f})"}
+        if kpi.method == "nps":
+            items |= {"k": f"count(*) {f} AND {c} >= 9)", "d": f"count(*) {f} AND {c} <= 6)"}
+        else:
+            items["k"] = f"count(*) {f} AND {c} >= {kpi.threshold:d})"
+        if kpi.method == "mean":
+            items |= {"s": f"sum({c}) {f})", "ss": f"sum({c}::DOUBLE * {c}) {f})"}
+        if kpi.group == "ex":
+            items["r"] = f"count(DISTINCT coalesce(respondent_id, response_id)) {f} AND {c} IS NOT NULL)"
+    return [f"{expr} AS {prefix}{kpi.key}__{name}" for name, expr in items.items()]
+
+
+def _unpack(row: dict, prefix: str, kpi: Kpi) -> dict:
+    start = f"{prefix}{kpi.key}__"
+    return {k[len(start):]: (v or 0) for k, v in row.items() if k.startswith(start)}
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _by_table(keys) -> dict[str, list[Kpi]]:
+    out: dict[str, list[Kpi]] = {}
+    for key in keys:
+        kpi = KPIS[key]
+        out.setdefault(kpi.table, []).append(kpi)
+    return out
+
+
+# --- Scores from counts ----------------------------------------------------
+
+def _score(kpi: Kpi, a: dict) -> Score:
+    """Turn one group's counts into a Score (rules in the module docstring)."""
+    n = int(a.get("n") or 0)
+    if kpi.group == "ex" and a.get("r", 0) < config.EX_MIN_RESPONDENTS:
+        return Score(kpi.key, suppressed=True)
+    low_base = kpi.group == "cx" and n < config.LOW_BASE_N
+    if n == 0:
+        return Score(kpi.key, n=0, low_base=low_base)
+    if kpi.method == "nps":
+        value, se = stats.nps(int(a["k"]), int(a["d"]), n)
+        lo, hi = stats.normal_interval(value, se)
+    elif kpi.method in ("share", "ratio"):
+        value = 100 * a["k"] / n
+        lo, hi = (100 * x for x in stats.wilson(a["k"], n))
+    else:
+        value, sd = stats.mean_sd(n, a["s"], a["ss"])
+        lo, hi = stats.t_interval(value, sd, n)
+    top_box = 100 * a["k"] / n if kpi.method == "mean" else None
+    return Score(
+        kpi.key, value, int(n), _nan_none(lo), _nan_none(hi), low_base=low_base, top_box=top_box
+    )
+
+
+def _nan_none(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+def _p_value(kpi: Kpi, a: dict, b: dict) -> float:
+    """Two-sided p for the change between counts ``b`` (before) and ``a`` (now)."""
+    if kpi.method == "nps":
+        v1, se1 = stats.nps(int(a["k"]), int(a["d"]), int(a["n"]))
+        v2, se2 = stats.nps(int(b["k"]), int(b["d"]), int(b["n"]))
+        return stats.difference_z_test(v1 - v2, se1, se2)
+    if kpi.method in ("share", "ratio"):
+        return stats.two_proportion_z_test(a["k"], a["n"], b["k"], b["n"])
+    m1, sd1 = stats.mean_sd(int(a["n"]), a["s"], a["ss"])
+    m2, sd2 = stats.mean_sd(int(b["n"]), b["s"], b["ss"])
+    return stats.welch_t_test(m1, sd1, int(a["n"]), m2, sd2, int(b["n"]))
+
+
+def _compared(kpi: Kpi, a: dict, b: dict) -> Score:
+    now, before = _score(kpi, a), _score(kpi, b)
+    if not (now.shown and before.shown):
+        return replace(now, previous=before.value)
+    p = _p_value(kpi, a, b)
+    p = None if math.isnan(p) else p
+    return replace(
+        now,
+        previous=before.value,
+        delta=now.value - before.value,
+        p_value=p,
+        significant=None if p is None else p < 0.05,
+    )
+
+
+# --- Public API --------------------------------------------------------------
+
+def scorecard(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    kpis: tuple[str, ...] | list[str] = tuple(KPIS),
+    compare: Compare | None = None,
+) -> dict[str, Score]:
+    """Scores for ``kpis`` over ``filters``, with deltas when ``compare`` is set.
+
+    One scan per table covers every KPI and both periods.
+    """
+    other = filters.comparison(compare) if compare else None
+    out: dict[str, Score] = {}
+    for table, group in _by_table(kpis).items():
+        where, params = filters.where(table)
+        cur_cond, cur_params = date_bounds(table, filters.start, filters.end)
+        items = [x for k in group for x in _aggregates(k, "_cur", "a_")]
+        scan_cond, scan_params = cur_cond, cur_params
+        if other:
+            prev_cond, prev_params = date_bounds(table, other.start, other.end)
+            items += [x for k in group for x in _aggregates(k, "_prev", "b_")]
+            scan_cond = f"({cur_cond}) OR ({prev_cond})"
+            scan_params = cur_params + prev_params
+        else:
+            prev_cond, prev_params = "FALSE", []
+        sql = (
+            f"SELECT {', '.join(items)} FROM ("
+            f" SELECT *, ({cur_cond}) AS _cur, ({prev_cond}) AS _prev FROM {table}"
+            f" WHERE ({scan_cond}) AND {where})"
+        )
+        row = _fetch(con, sql, cur_params + prev_params + scan_params + params)[0]
+        for kpi in group:
+            a = _unpack(row, "a_", kpi)
+            out[kpi.key] = _compared(kpi, a, _unpack(row, "b_", kpi)) if other else _score(kpi, a)
+    return {k: out[k] for k in kpis}
+
+
+def trend(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    kpis: tuple[str, ...] | list[str],
+    grain: Grain = "month",
+) -> pd.DataFrame:
+    """KPIs per time bucket over ``filters``' dates.
+
+    Columns: kpi, period (first day of the bucket; weeks start on Monday),
+    value, n, ci_low, ci_high, low_base, suppressed. One row per KPI and
+    bucket that has data; EX buckets under the anonymity threshold appear
+    with value None and suppressed True. Monthly outcome data is bucketed by
+    month even when ``grain`` is week.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}")
+    rows = []
+    for table, group in _by_table(kpis).items():
+        where, params = filters.where(table)
+        cond, date_params = date_bounds(table, filters.start, filters.end)
+        date_col = "month" if table == "business_outcomes" else "submitted_at"
+        bucket = "month" if (table == "business_outcomes" and grain == "week") else grain
+        items = [x for k in group for x in _aggregates(k, "TRUE", "a_")]
+        sql = (
+            f"SELECT date_trunc('{bucket}', {date_col})::DATE AS period, {', '.join(items)}"
+            f" FROM {table} WHERE {cond} AND {where} GROUP BY 1 ORDER BY 1"
+        )
+        for row in _fetch(con, sql, date_params + params):
+            for kpi in group:
+                a = _unpack(row, "a_", kpi)
+                if a.get("n"):
+                    rows.append({"period": row["period"], **asdict(_score(kpi, a))})
+    columns = ["kpi", "period", "value", "n", "ci_low", "ci_high", "low_base", "suppressed"]
+    return pd.DataFrame(rows, columns=list(Score.__dataclass_fields__) + ["period"])[columns]
+
+
+def _one(con, filters: Filters, key: str, compare: Compare | None) -> Score:
+    return scorecard(con, filters, (key,), compare)[key]
+
+
+def nps(con, filters: Filters, compare: Compare | None = None) -> Score:
+    """Net Promoter Score: % promoters (9-10) minus % detractors (0-6), -100..100.
+
+    SE = 100 * sqrt(((p + d) - (p - d)^2) / n); 95% CI = NPS +/- 1.959964 SE.
+    A change is tested with z = delta / sqrt(SE1^2 + SE2^2).
+    """
+    return _one(con, filters, "nps", compare)
+
+
+def csat(con, filters: Filters, compare: Compare | None = None) -> Score:
+    """CSAT: % of answers 4 or 5 on the 1-5 scale, with a Wilson 95% interval.
+
+    A change is tested with the pooled two-proportion z-test.
+    """
+    return _one(con, filters, "csat", compare)
+
+
+def ces(con, filters: Filters, compare: Compare | None = None) -> Score:
+    """Customer effort: mean of the 1-7 scale (7 = very easy), t 95% interval.
+
+    ``top_box`` is the % answering 5-7. A change is tested with Welch's t.
+    """
+    return _one(con, filters, "ces", compare)
+
+
+def enps(con, filters: Filters, compare: Compare | None = None) -> Score:
+    """Employee NPS: NPS computed on ``ex_responses.enps`` (0-10).
+
+    Suppressed below 5 distinct respondents.
+    """
+    return _one(con, filters, "enps", compare)
+
+
+def engagement(con, filters: Filters, compare: Compare | None = None) -> Score:
+    """Engagement: % of respondents scoring engagement 4 or 5 (1-5), Wilson interval.
+
+    Suppressed below 5 distinct respondents; changes use the two-proportion z-test.
+    """
+    return _one(con, filters, "engagement", compare)
+
+
+def retention(con, filters: Filters, compare: Compare | None = None) -> Score:
+    """Customer retention: retained / active customers, summed over unit-months.
+
+    From ``business_outcomes`` metrics ``retained_customers`` and
+    ``active_customers``; a month counts when its first day lies in
+    [first of the start month, end]. Wilson interval; n = active customers.
+    """
+    return _one(con, filters, "retention", compare)
+
+
+# --- Targets -----------------------------------------------------------------
+
+TargetStatus = Literal["on track", "at risk", "off track"]
+
+
+def targets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """All targets. Columns: kpi, business_unit ('all' or a unit), value."""
+    return con.execute(
+        "SELECT kpi, business_unit, value FROM targets ORDER BY kpi, business_unit"
+    ).df()
+
+
+def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> int:
+    """Replace all targets with ``table`` (kpi, business_unit, value); one transaction.
+
+    Raises ValueError naming the bad row for an unknown KPI or missing value.
+    """
+    rows = []
+    for i, r in enumerate(table.itertuples(index=False), start=1):
+        if r.kpi not in KPIS:
+            raise ValueError(f"row {i}: unknown KPI {r.kpi!r}; use one of {', '.join(KPIS)}")
+        if r.value is None or pd.isna(r.value):
+            raise ValueError(f"row {i}: target value is missing")
+        unit = (r.business_unit or "all").strip() if isinstance(r.business_unit, str) else "all"
+        rows.append((r.kpi, unit, float(r.value)))
+    keys = [(k, u) for k, u, _ in rows]
+    if len(set(keys)) != len(keys):
+        raise ValueError("each KPI may have one target per business unit")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM targets")
+        if rows:
+            con.executemany("INSERT INTO targets (kpi, business_unit, value) VALUES (?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)
+
+
+def target_for(con: duckdb.DuckDBPyConnection, kpi: str, filters: Filters) -> float | None:
+    """The unit's own target when exactly one unit is selected, else the 'all' target."""
+    units = filters.business_units
+    row = con.execute(
+        """SELECT value FROM targets WHERE kpi = ? AND business_unit IN ('all', ?)
+           ORDER BY business_unit = 'all' LIMIT 1""",
+        [kpi, units[0] if len(units) == 1 else "all"],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def target_status(score: Score, target: float | None) -> TargetStatus | None:
+    """On track: value >= target. At risk: below, but the target is inside the
+    95% interval (the shortfall is not significant). Off track: otherwise."""
+    if target is None or not score.shown:
+        return None
+    if score.value >= target:
+        return "on track"
+    if score.ci_high is not None and score.ci_high >= target:
+        return "at risk"
+    return "off track"
+
+
+# --- Data range ---------------------------------------------------------------
+
+def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """First and last response dates over both response tables (the as-of date)."""
+    return con.execute(
+        """SELECT min(d)::DATE, max(d)::DATE FROM (
+               SELECT min(submitted_at) AS d FROM cx_responses UNION ALL
+               SELECT max(submitted_at) FROM cx_responses UNION ALL
+               SELECT min(submitted_at) FROM ex_responses UNION ALL
+               SELECT max(submitted_at) FROM ex_responses)"""
+    ).fetchone()
+
+
+def dimension_values(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Distinct values of each filter column, for the sidebar's choices."""
+    from .filters import FILTER_COLUMNS
+
+    out = {}
+    for name, col in FILTER_COLUMNS.items():
+        sources = [t for t in ("cx_responses", "ex_responses") if col in _table_columns(con, t)]
+        union = " UNION ".join(f"SELECT DISTINCT {col} AS v FROM {t}" for t in sources)
+        out[name] = [r[0] for r in con.execute(f"SELECT v FROM ({union}) WHERE v IS NOT NULL ORDER BY v").fetchall()]
+    return out
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }
