@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import db
+from .filters import JOURNEY_STAGES
 
 AS_OF = date(2026, 10, 31)
 MONTHS = 36
@@ -61,11 +62,7 @@ CHANNELS = {
     "store": (0.30, 0.15), "web": (0.24, 0.0), "app": (0.18, 0.25),
     "call centre": (0.16, -0.35), "social media": (0.07, -0.6), "forum": (0.05, -0.4),
 }
-JOURNEY_STAGES = ("discover", "buy", "receive", "use", "get help", "renew")
-STAGES = {
-    "discover": (0.12, 0.20), "buy": (0.24, 0.25), "receive": (0.18, -0.15),
-    "use": (0.20, 0.10), "get help": (0.16, -0.90), "renew": (0.10, -0.20),
-}
+STAGES = dict(zip(JOURNEY_STAGES, [(0.12, 0.20), (0.24, 0.25), (0.18, -0.15), (0.20, 0.10), (0.16, -0.90), (0.10, -0.20)]))
 SEGMENTS = {"consumer": (0.70, 0.0), "small business": (0.20, -0.15), "enterprise": (0.10, -0.25)}
 #: Attribute -> weight in the CX latent score (the true driver weights).
 CX_WEIGHTS = {"staff": 0.55, "waiting_time": 0.45, "delivery": 0.35, "price": 0.30, "app": 0.20, "cleanliness": 0.10}
@@ -380,6 +377,19 @@ def _outcomes(um: pd.DataFrame, seed: int) -> pd.DataFrame:
         [pd.DataFrame({"month": um["month"], "business_unit": um["unit"], "metric": m, "value": v}) for m, v in metrics.items()],
         ignore_index=True,
     )
+
+
+def open_app_database(path) -> duckdb.DuckDBPyConnection:
+    """Open the app's database; a file that does not exist yet is created
+    and filled with demo data, so a fresh machine shows a living dashboard.
+    An existing database, even an empty one, is never touched."""
+    from pathlib import Path
+
+    fresh = not Path(path).exists()
+    con = db.connect(path)
+    if fresh:
+        build(con)
+    return con
 
 
 def build(

@@ -15,6 +15,9 @@ Compare = Literal["previous", "year"]
 Grain = Literal["week", "month", "quarter"]
 GRAINS: tuple[Grain, ...] = ("week", "month", "quarter")
 
+#: The customer journey, in order. Pages and charts list stages this way.
+JOURNEY_STAGES: tuple[str, ...] = ("discover", "buy", "receive", "use", "get help", "renew")
+
 #: Filter field -> column name. The only column names a filter can produce.
 FILTER_COLUMNS: dict[str, str] = {
     "business_units": "business_unit",

@@ -26,8 +26,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from . import config, stats
-from .filters import GRAINS, Compare, Filters, Grain, date_bounds
+from . import config, db, stats
+from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, Compare, Filters, Grain, date_bounds
 
 Method = Literal["nps", "share", "mean", "ratio"]
 
@@ -355,6 +355,8 @@ def targets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> int:
     """Replace all targets with ``table`` (kpi, business_unit, value); one transaction.
 
+    Bumps the data version so cached pages show the new status.
+
     Raises ValueError naming the bad row for an unknown KPI or missing value.
     """
     rows = []
@@ -373,6 +375,7 @@ def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> int:
         con.execute("DELETE FROM targets")
         if rows:
             con.executemany("INSERT INTO targets (kpi, business_unit, value) VALUES (?, ?, ?)", rows)
+        db.bump_data_version(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -417,14 +420,17 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None
 
 
 def dimension_values(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """Distinct values of each filter column, for the sidebar's choices."""
-    from .filters import FILTER_COLUMNS
+    """Distinct values of each filter column, for the sidebar's choices.
 
+    Journey stages come in journey order, unknown stages after them.
+    """
     out = {}
     for name, col in FILTER_COLUMNS.items():
         sources = [t for t in ("cx_responses", "ex_responses") if col in _table_columns(con, t)]
         union = " UNION ".join(f"SELECT DISTINCT {col} AS v FROM {t}" for t in sources)
         out[name] = [r[0] for r in con.execute(f"SELECT v FROM ({union}) WHERE v IS NOT NULL ORDER BY v").fetchall()]
+    order = {s: i for i, s in enumerate(JOURNEY_STAGES)}
+    out["journey_stages"].sort(key=lambda s: (order.get(s, len(order)), s))
     return out
 
 

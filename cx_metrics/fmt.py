@@ -1,0 +1,48 @@
+"""How KPI numbers read as text: shared by pages, CLI and exports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .kpis import KPIS, Score
+
+SUPPRESSED_TEXT = "Hidden to protect anonymity (fewer than 5 respondents)"
+
+
+def value(kpi: str, x: float | None) -> str:
+    """'16.6' (NPS points), '73.5%' (shares), '5.07' (CES); an em dash for no value."""
+    if x is None:
+        return "—"
+    k = KPIS[kpi]
+    return f"{x:,.{k.decimals}f}{k.unit}"
+
+
+def delta(kpi: str, d: float | None) -> str | None:
+    """Signed change in the KPI's unit ('+1.2 pts', '-0.4 pts', '+0.03')."""
+    if d is None:
+        return None
+    k = KPIS[kpi]
+    unit = "" if k.method == "mean" else " pts"
+    return f"{d:+,.{k.decimals}f}{unit}"
+
+
+def interval(kpi: str, s: Score) -> str:
+    if s.ci_low is None:
+        return "no interval"
+    return f"95% CI {value(kpi, s.ci_low)} to {value(kpi, s.ci_high)}"
+
+
+def significance(s: Score) -> str:
+    """Plain words for the comparison: never colour alone."""
+    if s.p_value is None:
+        return "no comparison"
+    p = "p < 0.001" if s.p_value < 0.001 else f"p = {s.p_value:.3f}"
+    return f"significant change ({p})" if s.significant else f"not significant ({p})"
+
+
+def period(start: date, end: date) -> str:
+    """'1 Aug – 31 Oct 2026', or with both years when they differ."""
+    if start == end:
+        return f"{start.day} {start:%b %Y}"
+    left = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
+    return f"{left} – {end.day} {end:%b %Y}"

@@ -1,0 +1,100 @@
+"""Executive overview: KPI tiles and the CX and EX trends side by side."""
+
+import streamlit as st
+
+from cx_metrics import charts, fmt, kpis
+from cx_metrics.overview import overview, trend_window
+from pages.shared import COMPARE, load, view
+
+STATUS_BADGE = {  # text always says the status; colour and icon only repeat it
+    "on track": ("green", ":material/check_circle:"),
+    "at risk": ("orange", ":material/warning:"),
+    "off track": ("red", ":material/cancel:"),
+}
+GROUPS = [
+    ("Customers", ("nps", "csat", "ces")),
+    ("Employees, partners and business", ("enps", "engagement", "retention")),
+]
+BASE = {"retention": "active customer-months"}
+
+st.title("Executive overview")
+v = view()
+if v is None:
+    st.info("The database has no responses yet. Load a survey file or build the demo data "
+            "(`python -m cx_metrics demo`).")
+    st.stop()
+
+f, compare = v.filters, v.compare
+header, tiles_area = st.container(), st.container()
+st.subheader("Trends")
+grain = st.segmented_control(
+    "Trend grain", ["week", "month", "quarter"], default="month", key="grain", bind="query-params",
+    format_func=str.capitalize, required=True,
+)
+data = load(overview, f, compare, grain)
+cmp = data.comparison
+header.caption(
+    f"**{fmt.period(f.start, f.end)}** compared with {COMPARE[compare].lower()} "
+    f"({fmt.period(cmp.start, cmp.end)}) · Filters: {f.describe()} · "
+    f"Data as of {v.as_of:%d %b %Y}"
+)
+
+
+def tile(key: str) -> None:
+    t = data.tiles[key]
+    s, k = t.score, kpis.KPIS[key]
+    spark = data.sparklines[(data.sparklines["kpi"] == key)]["value"].dropna().tolist()
+    with st.container(border=True, key=f"tile_{key}"):
+        st.metric(
+            k.label, fmt.value(key, s.value), fmt.delta(key, s.delta),
+            delta_description=f"vs {COMPARE[compare].lower()}" if s.delta is not None else None,
+            chart_data=spark or None, delta_color="normal" if s.significant else "off", help=kpis.__dict__[key].__doc__.split("\n\n")[0],
+        )
+        missing = f.unsupported(k.table)
+        if missing:
+            st.caption(f"Not available with a {' / '.join(m.replace('_', ' ') for m in missing)} filter: "
+                       "this data has no such field.")
+            return
+        if s.suppressed:
+            st.caption(fmt.SUPPRESSED_TEXT)
+            return
+        if not s.shown:
+            st.caption("No responses in this period.")
+            return
+        st.caption(f"n = {s.n:,} {BASE.get(key, 'responses')} · {fmt.interval(key, s)}"
+                   + (f" · {s.top_box:.0f}% answer 5–7" if s.top_box is not None else ""))
+        marker = "▲" if (s.delta or 0) > 0 else "▼"
+        st.caption(f"{marker} {fmt.significance(s)}" if s.significant else fmt.significance(s))
+        if s.low_base:
+            st.caption(":material/warning: Low base (n < 30): read with care.")
+        if t.status:
+            colour, icon = STATUS_BADGE[t.status]
+            st.badge(f"{t.status.capitalize()} · target {fmt.value(key, t.target)}", color=colour, icon=icon)
+
+
+with tiles_area:
+    for heading, keys in GROUPS:
+        st.subheader(heading)
+        for col, key in zip(st.columns(len(keys)), keys):
+            with col:
+                tile(key)
+    st.caption("Sparklines show the last 12 months. Arrows are coloured only when the change is "
+               "statistically significant (p < 0.05).")
+
+window = trend_window(f)
+x_range = (window.start, window.end)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        charts.trend(data.trend, "nps", x_range, charts.CX_COLOUR, data.tiles["nps"].target,
+                     title="Customers: NPS with 95% CI", highlight=(f.start, f.end)),
+        key="trend_nps",
+    )
+with right:
+    st.plotly_chart(
+        charts.trend(data.trend, "enps", x_range, charts.EX_COLOUR, data.tiles["enps"].target,
+                     title="Employees and partners: eNPS with 95% CI", highlight=(f.start, f.end)),
+        key="trend_enps",
+    )
+st.caption(f"Trends cover {fmt.period(window.start, window.end)} by {grain}; the band is the 95% confidence "
+           "interval. Employee periods with fewer than 5 respondents are left out to protect anonymity.")

@@ -1,0 +1,45 @@
+"""Settings: KPI targets (saved to DuckDB) and facts about the database."""
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import db, kpis
+from pages.shared import cursor, db_path, load
+
+st.title("Settings")
+st.subheader("Targets")
+st.write(
+    "A KPI is **on track** when its value reaches the target, **at risk** when it is below but the target "
+    "lies inside its 95% confidence interval, and **off track** otherwise. A unit target applies when exactly "
+    "that unit is selected; otherwise the `all` target does."
+)
+units = ["all", *load(kpis.dimension_values)["business_units"]]
+current = load(kpis.targets)
+edited = st.data_editor(
+    current,
+    key="targets_editor",
+    num_rows="dynamic",
+    hide_index=True,
+    column_config={
+        "kpi": st.column_config.SelectboxColumn("KPI", options=list(kpis.KPIS), required=True),
+        "business_unit": st.column_config.SelectboxColumn("Business unit", options=units, required=True, default="all"),
+        "value": st.column_config.NumberColumn("Target", required=True, format="%.2f"),
+    },
+)
+if st.button("Save targets", key="save_targets", type="primary"):
+    try:
+        with cursor() as cur:
+            saved = kpis.save_targets(cur, pd.DataFrame(edited))
+    except ValueError as exc:
+        st.error(f"Targets not saved: {exc}")
+    else:
+        st.success(f"Saved {saved} targets. Every page now uses them.")
+
+st.subheader("Database")
+with cursor() as cur:
+    facts = {
+        "File": db_path(),
+        "Schema version": db.schema_version(cur),
+        "Data version": db.data_version(cur),
+    }
+st.table(pd.DataFrame({"": list(facts), "value": [str(v) for v in facts.values()]}).set_index(""))

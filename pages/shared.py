@@ -1,0 +1,107 @@
+"""Streamlit glue shared by app.py and the pages: connection, caching, filters.
+
+Holds no SQL and no statistics: it only opens the database through
+cx_metrics, caches cx_metrics calls, and builds the sidebar widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from cx_metrics import config, db, demo, kpis
+from cx_metrics.filters import Filters
+from cx_metrics.overview import default_period
+
+PERIODS = ["Last month", "Last 3 months", "Last 6 months", "Last 12 months", "Year to date", "Custom"]
+COMPARE = {"previous": "Previous period", "year": "Same period last year"}
+FILTER_WIDGETS = [  # (Filters field, query-param key, label)
+    ("business_units", "bu", "Business units"),
+    ("regions", "region", "Regions"),
+    ("channels", "channel", "Channels"),
+    ("segments", "segment", "Segments"),
+    ("journey_stages", "stage", "Journey stages"),
+]
+
+
+@st.cache_resource(show_spinner="Opening the database (first start builds the demo data)…")
+def connection(path: str):
+    """One DuckDB connection per process; every thread takes a cursor() of it."""
+    return demo.open_app_database(path)
+
+
+def db_path() -> str:
+    return str(config.db_path())
+
+
+def cursor():
+    """A cursor of the process's connection, for this thread; close it after use."""
+    return connection(db_path()).cursor()
+
+
+def data_version() -> int:
+    with cursor() as cur:
+        return db.data_version(cur)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(_fn, key: str, path: str, version: int, args: tuple, kwargs: tuple):
+    with connection(path).cursor() as cur:
+        return _fn(cur, *args, **dict(kwargs))
+
+
+def load(fn, *args, **kwargs):
+    """``fn(cursor, *args, **kwargs)``, cached until the data version changes."""
+    key = f"{fn.__module__}.{fn.__qualname__}"
+    return _cached(fn, key, db_path(), data_version(), args, tuple(sorted(kwargs.items())))
+
+
+def _period(preset: str, first: date, as_of: date) -> tuple[date, date]:
+    months = {"Last month": 1, "Last 3 months": 3, "Last 6 months": 6, "Last 12 months": 12}
+    if preset in months:
+        return default_period(as_of, months[preset])
+    if preset == "Year to date":
+        return max(first, date(as_of.year, 1, 1)), as_of
+    return default_period(as_of, 3)
+
+
+@dataclass(frozen=True)
+class View:
+    filters: Filters
+    compare: str
+    as_of: date
+
+
+def sidebar_filters() -> View | None:
+    """Draw the shared filters (mirrored in the URL) and remember them for the page."""
+    first, as_of = load(kpis.data_range)
+    if as_of is None:
+        st.session_state["_view"] = None
+        return None
+    choices = load(kpis.dimension_values)
+    sb = st.sidebar
+    sb.header("Filters")
+    preset = sb.selectbox("Period", PERIODS, index=1, key="period", bind="query-params")
+    start, end = _period(preset, first, as_of)
+    if preset == "Custom":
+        picked = sb.date_input(
+            "Dates (inclusive)", value=(start, end), min_value=first, max_value=as_of,
+            key="dates", bind="query-params", format="YYYY-MM-DD",
+        )
+        start, end = (picked[0], picked[-1]) if picked else (start, end)
+    compare = sb.radio(
+        "Compare with", list(COMPARE), format_func=COMPARE.get, key="compare", bind="query-params",
+    )
+    values = {}
+    for field, key, label in FILTER_WIDGETS:
+        values[field] = tuple(sb.multiselect(label, choices[field], key=key, bind="query-params", placeholder="All"))
+    sb.caption(f"Data as of **{as_of:%d %b %Y}**. Copy the page address to share this view.")
+    st.session_state["_view"] = View(Filters(start, end, **values), compare, as_of)
+    return st.session_state["_view"]
+
+
+def view() -> View | None:
+    """The filters the sidebar holds for this run; None when there is no data."""
+    return st.session_state.get("_view")
