@@ -29,7 +29,7 @@ run: $(VENV)/.installed-run $(CX_DB)
 	$(VENV)/bin/streamlit run app.py
 
 ## test: set everything up (Chromium included) and run every test
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev $(CX_DB) chromium
 	$(PY) -m pytest
 
 ## bench: build 1M/10M-response databases (cached in data/bench) and time the overview

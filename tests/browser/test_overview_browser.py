@@ -1,0 +1,116 @@
+"""The dashboard in a real browser: `streamlit run` + headless Chromium.
+
+The expected figures come from cx_metrics directly (see conftest.py), so
+these tests check what a reader sees against the same maths the page calls.
+Screenshots land in tests/browser/screenshots/ (git-ignored); with
+UPDATE_SCREENSHOTS=1 the overview one is also copied to docs/overview.png
+for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from cx_metrics import fmt
+from cx_metrics.overview import Overview
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.browser
+
+MAIN = '[data-testid="stMain"]'
+
+
+def wait_for_overview(page: Page) -> None:
+    """Until the run has finished and both Plotly trends are drawn."""
+    page.locator(f"{MAIN} .js-plotly-plot .main-svg").first.wait_for()
+    page.wait_for_function(
+        """main => {
+            const plots = document.querySelectorAll(main + ' .js-plotly-plot');
+            return plots.length === 2 && [...plots].every(p => p.querySelector('.main-svg'))
+                && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
+        arg=MAIN,
+    )
+    expect(page.locator(f"{MAIN} .js-plotly-plot")).to_have_count(2)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def metric(page: Page, label: str) -> Locator:
+    """The st.metric whose label reads exactly ``label``."""
+    name = page.locator('[data-testid="stMetricLabel"]').get_by_text(label, exact=True)
+    tile = page.locator(f'{MAIN} [data-testid="stMetric"]').filter(has=name)
+    expect(tile).to_have_count(1)
+    return tile
+
+
+def check_nps_tile(page: Page, expected: Overview) -> None:
+    s = expected.tiles["nps"].score
+    assert s.shown and s.n and s.delta is not None, "the demo data should give an NPS and a change"
+    tile = metric(page, "NPS")
+    expect(tile.get_by_test_id("stMetricValue")).to_have_text(fmt.value("nps", s.value))
+    expect(tile.get_by_test_id("stMetricDelta")).to_contain_text(fmt.delta("nps", s.delta).lstrip("+"))
+    n_caption = f"n = {s.n:,} responses · {fmt.interval('nps', s)}"
+    captions = page.locator(f"{MAIN} .st-key-tile_nps").get_by_test_id("stCaptionContainer")
+    expect(captions.filter(has_text=re.compile(r"^n = "))).to_have_text(n_caption)
+
+
+def header_caption(page: Page) -> Locator:
+    return page.locator(f"{MAIN} [data-testid='stCaptionContainer']").filter(has_text="compared with").first
+
+
+def test_overview_loads(page: Page, server, screenshots):
+    page.goto(server.url)
+    wait_for_overview(page)
+    expect(page.get_by_role("heading", name="Executive overview")).to_be_visible()
+    exp = server.expected.all_data
+    check_nps_tile(page, exp)
+    expect(header_caption(page)).to_contain_text(
+        f"{fmt.period(exp.filters.start, exp.filters.end)} compared with previous period "
+        f"({fmt.period(exp.comparison.start, exp.comparison.end)}) · Filters: all data · "
+        f"Data as of {server.expected.as_of:%d %b %Y}"
+    )
+    shot = screenshots / "overview.png"
+    page.screenshot(path=shot)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(shot, ROOT / "docs" / "overview.png")
+
+
+def test_filter_in_url(page: Page, server, screenshots):
+    page.goto(f"{server.url}/?bu=Grocery")
+    wait_for_overview(page)
+    grocery, everyone = server.expected.grocery, server.expected.all_data
+    assert grocery.tiles["nps"].score.value != everyone.tiles["nps"].score.value, "filter would be invisible"
+    check_nps_tile(page, grocery)
+    expect(header_caption(page)).to_contain_text("Filters: business unit: Grocery ·")
+    # The sidebar widget shows the value the address set.
+    expect(page.get_by_test_id("stSidebar").get_by_text("Grocery", exact=True)).to_be_visible()
+    page.screenshot(path=screenshots / "overview_grocery.png")
+
+
+def test_settings_page(page: Page, server, screenshots):
+    page.goto(server.url)
+    wait_for_overview(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Settings")).click()
+    expect(page).to_have_url(re.compile(r"/settings"))
+    expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+    editor = page.locator(f"{MAIN} [data-testid='stDataFrame']")
+    expect(editor).to_be_visible()
+    # The grid draws on a canvas; Glide keeps an off-screen accessible table in step with it.
+    expect(editor.locator("th[role=columnheader]")).to_have_text(["KPI", "Business unit", "Target"])
+    targets = server.expected.targets
+    assert targets, "the demo database should come with targets"
+    expect(editor.locator("td[aria-colindex='1']")).to_have_text([k for k, _ in targets])
+    expect(editor.locator("td[aria-colindex='2']")).to_have_text([u for _, u in targets])
+    expect(page.get_by_role("button", name="Save targets")).to_be_visible()
+    expect(page.get_by_test_id("stTable")).to_contain_text(str(server.db_path))
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    page.mouse.move(1000, 1700)  # off the sidebar, so its hover-only collapse button stays hidden
+    page.screenshot(path=screenshots / "settings.png")

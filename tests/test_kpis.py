@@ -1,0 +1,701 @@
+"""cx_metrics.kpis on tiny in-memory databases.
+
+Every case inserts a handful of rows naming only the contract columns of
+migration 1 and compares the result with a value worked by hand in the
+comment beside it.
+"""
+
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cx_metrics import db, kpis
+from cx_metrics.filters import Filters
+from cx_metrics.kpis import Score
+
+TOL = 1e-9
+JAN = Filters(date(2026, 1, 1), date(2026, 1, 31))
+
+
+def approx(x):
+    return pytest.approx(x, abs=TOL)
+
+
+@pytest.fixture
+def con():
+    c = db.connect(":memory:")
+    yield c
+    c.close()
+
+
+def add_cx(con, when, *, nps=None, csat=None, ces=None, unit="A", region="North", channel="web",
+           stage="buy", segment="consumer"):
+    rid = "R%d" % con.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
+    con.execute(
+        """INSERT INTO cx_responses (response_id, submitted_at, business_unit, region, channel,
+               journey_stage, segment, nps, csat, ces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [rid, when, unit, region, channel, stage, segment, nps, csat, ces],
+    )
+
+
+def add_ex(con, when, respondent, *, enps=None, engagement=None, unit="A", region="North"):
+    rid = "X%d" % con.execute("SELECT count(*) FROM ex_responses").fetchone()[0]
+    con.execute(
+        """INSERT INTO ex_responses (response_id, submitted_at, business_unit, region, respondent_id,
+               enps, engagement) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        [rid, when, unit, region, respondent, enps, engagement],
+    )
+
+
+def add_outcome(con, month, unit, active, retained):
+    con.executemany(
+        "INSERT INTO business_outcomes (month, business_unit, metric, value) VALUES (?, ?, ?, ?)",
+        [(month, unit, "active_customers", active), (month, unit, "retained_customers", retained),
+         (month, unit, "revenue", 123456.0)],  # another metric, which retention must ignore
+    )
+
+
+def noon(day: int, month: int = 1, year: int = 2026) -> datetime:
+    return datetime(year, month, day, 12)
+
+
+# Ten January responses. NULLs are blanks and must not count in n.
+CX_NPS = [10, 10, 9, 9, 9, 8, 7, 7, 6, 0]  # 5 promoters, 3 passives, 2 detractors
+CX_CSAT = [5, 5, 4, 4, 4, 4, 3, 2, 1, None]  # n = 9, 6 favourable (4-5)
+CX_CES = [7, 6, 5, 5, 4, 3, 2, 1, None, None]  # n = 8, sum 33, sum sq 165, 4 in 5-7
+EX_ENPS = [10, 10, 9, 9, 8, 7, 6, 5, 3, None]  # n = 9, 4 promoters, 3 detractors
+EX_ENG = [5, 4, 4, 4, 3, 2, 1, 5, 4, None]  # n = 9, 6 favourable (4-5)
+
+
+@pytest.fixture
+def january(con):
+    for i in range(10):
+        add_cx(con, noon(i + 1), nps=CX_NPS[i], csat=CX_CSAT[i], ces=CX_CES[i])
+        add_ex(con, noon(i + 1), f"e{i}", enps=EX_ENPS[i], engagement=EX_ENG[i])
+    add_outcome(con, date(2026, 1, 1), "A", 1000, 900)
+    add_outcome(con, date(2026, 1, 1), "B", 500, 400)
+    add_outcome(con, date(2025, 12, 1), "A", 1000, 100)  # outside January
+    add_outcome(con, date(2026, 2, 1), "A", 1000, 100)  # outside January
+    return con
+
+
+# --- values, n and intervals ----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "n", "ci_low", "ci_high"),
+    [
+        # p=.5, d=.2: 30; SE = 100*sqrt(((.7)-(.3)^2)/10) = 24.698178; 30 -/+ 1.959964 * SE
+        ("nps", 30.0, 10, -18.40753950185257, 78.40753950185257),
+        # 6/9 = 66.67%; Wilson(6, 9) = (.354202, .879416)
+        ("csat", 66.66666666666667, 9, 35.420213558039634, 87.9416181613089),
+        # mean 33/8 = 4.125; sd = sqrt((165 - 8*4.125^2)/7) = 2.031010;
+        # t(.975, 7) = 2.364624; 4.125 -/+ 2.364624 * 2.031010 / sqrt(8)
+        ("ces", 4.125, 8, 2.4270334814002688, 5.822966518599731),
+        # p=4/9, d=3/9: 11.11; SE = 100*sqrt((7/9 - 1/81)/9) = 29.162992
+        ("enps", 11.11111111111111, 9, -46.04730313721461, 68.26952535943684),
+        ("engagement", 66.66666666666667, 9, 35.420213558039634, 87.9416181613089),
+        # (900 + 400) / (1000 + 500) = 86.67%; Wilson(1300, 1500); n = active customers
+        ("retention", 86.66666666666667, 1500, 84.85237662771262, 88.29363178614075),
+    ],
+)
+def test_kpi_values(january, kpi, value, n, ci_low, ci_high):
+    s = getattr(kpis, kpi)(january, JAN)
+    assert (s.kpi, s.value, s.n) == (kpi, approx(value), n)
+    assert (s.ci_low, s.ci_high) == (approx(ci_low), approx(ci_high))
+    assert s.suppressed is False
+    assert s.previous is s.delta is s.p_value is s.significant is None
+
+
+def test_ces_top_box(january):
+    # 4 of the 8 answers are 5-7
+    assert kpis.ces(january, JAN).top_box == 50.0
+    assert kpis.csat(january, JAN).top_box is None
+
+
+def test_scorecard_matches_the_single_kpi_functions(january):
+    card = kpis.scorecard(january, JAN)
+    assert list(card) == list(kpis.KPIS)
+    for key, score in card.items():
+        assert score == getattr(kpis, key)(january, JAN)
+
+
+@pytest.mark.parametrize("kpi", ["nps", "csat", "ces"])
+def test_blank_scores_are_not_counted(con, kpi):
+    # Three answers and three blanks (each blank row answers another question).
+    other = {"nps": "csat", "csat": "ces", "ces": "nps"}[kpi]
+    for v in (5, 5, 5):
+        add_cx(con, noon(3), **{kpi: v})
+    for _ in range(3):
+        add_cx(con, noon(3), **{other: 5})
+    assert getattr(kpis, kpi)(con, JAN).n == 3
+
+
+@pytest.mark.parametrize("kpi", ["nps", "csat", "ces", "retention"])
+def test_empty_cx_and_retention(con, kpi):
+    s = getattr(kpis, kpi)(con, JAN)
+    assert (s.value, s.n, s.ci_low, s.ci_high, s.top_box) == (None, 0, None, None, None)
+    assert s.shown is False
+
+
+@pytest.mark.parametrize(
+    ("kpi", "score", "value", "ci_low", "ci_high"),
+    [
+        # one response: NPS 100 with SE 0; Wilson(1, 1); CES has no interval (n < 2)
+        ("nps", 10, 100.0, 100.0, 100.0),
+        ("nps", 0, -100.0, -100.0, -100.0),
+        ("csat", 5, 100.0, 20.654931437723745, 100.0),
+        ("ces", 6, 6.0, None, None),
+    ],
+)
+def test_one_response(con, kpi, score, value, ci_low, ci_high):
+    add_cx(con, noon(5), **{kpi: score})
+    s = getattr(kpis, kpi)(con, JAN)
+    assert (s.value, s.n, s.low_base) == (value, 1, True)
+    assert s.ci_low == (None if ci_low is None else approx(ci_low))
+    assert s.ci_high == (None if ci_high is None else approx(ci_high))
+
+
+# --- dates ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("start", "end", "n"),
+    [
+        # rows: 31 Dec 23:59:59, 1 Jan 00:00:00, 31 Jan 23:59:59, 1 Feb 00:00:00
+        (date(2026, 1, 1), date(2026, 1, 31), 2),  # both January rows, both ends inclusive
+        (date(2026, 1, 31), date(2026, 1, 31), 1),  # a one-day period
+        (date(2026, 2, 1), date(2026, 2, 28), 1),  # midnight belongs to the new day
+        (date(2025, 12, 31), date(2026, 2, 1), 4),
+        (date(2026, 1, 2), date(2026, 1, 30), 0),
+    ],
+)
+def test_date_range_is_inclusive_calendar_days(con, start, end, n):
+    for ts in (datetime(2025, 12, 31, 23, 59, 59), datetime(2026, 1, 1, 0, 0, 0),
+               datetime(2026, 1, 31, 23, 59, 59), datetime(2026, 2, 1, 0, 0, 0)):
+        add_cx(con, ts, csat=5)
+    assert kpis.csat(con, Filters(start, end)).n == n
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "value", "n"),
+    [
+        # Months: Dec 300/1000, Jan 900/1000, Feb 600/1000. A month counts when its
+        # first day lies in [first of the start month, end].
+        (date(2026, 1, 1), date(2026, 1, 31), 90.0, 1000),
+        (date(2026, 1, 15), date(2026, 1, 31), 90.0, 1000),  # January counts from mid-month
+        (date(2026, 1, 15), date(2026, 2, 10), 75.0, 2000),  # (900 + 600) / 2000
+        (date(2025, 12, 2), date(2025, 12, 31), 30.0, 1000),
+    ],
+)
+def test_retention_months(con, start, end, value, n):
+    for month, retained in ((date(2025, 12, 1), 300), (date(2026, 1, 1), 900), (date(2026, 2, 1), 600)):
+        add_outcome(con, month, "A", 1000, retained)
+    s = kpis.retention(con, Filters(start, end))
+    assert (s.value, s.n) == (approx(value), n)
+
+
+# --- filters --------------------------------------------------------------------------
+
+# unit, region, channel, journey stage, segment
+FILTER_ROWS = [
+    ("A", "North", "web", "buy", "consumer"),
+    ("A", "North", "app", "buy", "consumer"),
+    ("A", "South", "store", "use", "enterprise"),
+    ("B", "South", "web", "get help", "consumer"),
+    ("B", "North", "web", "use", "enterprise"),
+    ("B", "South", "app", "buy", "consumer"),
+    ("A", "North", "store", "get help", "consumer"),
+    ("B", "South", "web", "buy", "enterprise"),
+]
+
+
+@pytest.mark.parametrize(
+    ("filters", "n"),
+    [
+        ({}, 8),
+        ({"business_units": ("A",)}, 4),  # rows 1, 2, 3, 7
+        ({"business_units": ("A", "B")}, 8),  # values within a filter are OR-ed
+        ({"regions": ("North",)}, 4),  # 1, 2, 5, 7
+        ({"regions": ("South",)}, 4),
+        ({"channels": ("web",)}, 4),  # 1, 4, 5, 8
+        ({"channels": ("app", "store")}, 4),  # 2, 6 + 3, 7
+        ({"journey_stages": ("buy",)}, 4),  # 1, 2, 6, 8
+        ({"journey_stages": ("get help",)}, 2),  # 4, 7
+        ({"segments": ("enterprise",)}, 3),  # 3, 5, 8
+        ({"segments": ("consumer",)}, 5),
+        ({"business_units": ("A",), "channels": ("web",)}, 1),  # filters are AND-ed: row 1
+        ({"business_units": ("B",), "regions": ("South",)}, 3),  # 4, 6, 8
+        ({"business_units": ("Z",)}, 0),  # an unknown value: nothing
+    ],
+)
+def test_cx_filters(con, filters, n):
+    for i, (unit, region, channel, stage, segment) in enumerate(FILTER_ROWS):
+        add_cx(con, noon(i + 1), nps=10, unit=unit, region=region, channel=channel, stage=stage,
+               segment=segment)
+    f = Filters(JAN.start, JAN.end, **filters)
+    assert kpis.nps(con, f).n == n
+
+
+@pytest.fixture
+def two_units(con):
+    # Five respondents in unit A (North), five in unit B (South); one month of outcomes each.
+    for i in range(5):
+        add_ex(con, noon(i + 1), f"a{i}", enps=10, engagement=5, unit="A", region="North")
+        add_ex(con, noon(i + 1), f"b{i}", enps=0, engagement=1, unit="B", region="South")
+    add_outcome(con, date(2026, 1, 1), "A", 100, 90)
+    add_outcome(con, date(2026, 1, 1), "B", 100, 70)
+    return con
+
+
+@pytest.mark.parametrize(
+    ("filters", "enps", "n"),
+    [
+        ({}, 0.0, 10),  # 5 promoters, 5 detractors
+        ({"business_units": ("A",)}, 100.0, 5),
+        ({"regions": ("South",)}, -100.0, 5),
+    ],
+)
+def test_ex_filters(two_units, filters, enps, n):
+    s = kpis.enps(two_units, Filters(JAN.start, JAN.end, **filters))
+    assert (s.value, s.n, s.suppressed) == (enps, n, False)
+
+
+@pytest.mark.parametrize(
+    ("filters", "value", "n"),
+    [({}, 80.0, 200), ({"business_units": ("B",)}, 70.0, 100)],  # (90 + 70) / 200; 70 / 100
+)
+def test_retention_unit_filter(two_units, filters, value, n):
+    s = kpis.retention(two_units, Filters(JAN.start, JAN.end, **filters))
+    assert (s.value, s.n) == (approx(value), n)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"channels": ("web",)}, {"segments": ("consumer",)}, {"journey_stages": ("buy",)},
+     {"business_units": ("A",), "channels": ("web",)}],
+)
+def test_filter_on_a_missing_column_empties_ex_and_retention(two_units, filters):
+    card = kpis.scorecard(two_units, Filters(JAN.start, JAN.end, **filters))
+    for key in ("enps", "engagement"):
+        assert (card[key].value, card[key].n, card[key].suppressed) == (None, None, True)
+    assert (card["retention"].value, card["retention"].n) == (None, 0)
+
+
+def test_region_filter_empties_retention(two_units):
+    # business_outcomes has no region column
+    s = kpis.retention(two_units, Filters(JAN.start, JAN.end, regions=("North",)))
+    assert (s.value, s.n) == (None, 0)
+
+
+@pytest.mark.xfail(
+    reason="BUG: retained > active customers (bad outcome data the schema accepts) crashes retention "
+    "with 'math domain error': stats.wilson gets p > 1 and takes the root of a negative number",
+    raises=ValueError,
+    strict=True,
+)
+def test_retention_more_retained_than_active_does_not_crash(con):
+    add_outcome(con, date(2026, 1, 1), "A", 100, 110)
+    assert kpis.retention(con, JAN).value == approx(110.0)
+
+
+# --- CX low base, EX anonymity --------------------------------------------------------
+
+@pytest.mark.parametrize(("n", "low_base"), [(1, True), (29, True), (30, False), (31, False)])
+def test_cx_low_base(con, n, low_base):
+    for i in range(n):
+        add_cx(con, noon(i % 28 + 1), nps=10)
+    s = kpis.nps(con, JAN)
+    assert (s.n, s.value, s.low_base, s.suppressed) == (n, 100.0, low_base, False)
+
+
+@pytest.mark.parametrize(
+    ("respondents", "shown"),
+    [
+        (["a", "b", "c", "d"], False),  # 4 respondents
+        (["a", "b", "c", "d", "e"], True),  # 5 respondents
+        (["a", "a", "b", "c", "d", "d"], False),  # 6 responses, 4 distinct respondents
+        (["a", "a", "b", "c", "d", "e"], True),  # 6 responses, 5 respondents
+        ([None] * 5, True),  # no respondent_id: each response counts as one
+        ([None] * 4, False),
+        (["a", "b", "c", "d", None], True),  # 4 known + 1 anonymous response
+    ],
+)
+def test_ex_anonymity(con, respondents, shown):
+    for i, who in enumerate(respondents):
+        add_ex(con, noon(i + 1), who, enps=10, engagement=5)
+    for s in (kpis.enps(con, JAN), kpis.engagement(con, JAN)):
+        if shown:
+            assert (s.value, s.n, s.suppressed) == (100.0, len(respondents), False)
+        else:
+            assert (s.value, s.n, s.ci_low, s.ci_high, s.suppressed) == (None, None, None, None, True)
+        assert s.low_base is False
+
+
+def test_ex_respondents_counted_per_question(con):
+    # Five respondents answer engagement, but one leaves eNPS blank: eNPS has 4.
+    for i in range(5):
+        add_ex(con, noon(i + 1), f"e{i}", enps=None if i == 0 else 9, engagement=4)
+    assert kpis.enps(con, JAN).suppressed is True
+    assert (kpis.engagement(con, JAN).value, kpis.engagement(con, JAN).n) == (100.0, 5)
+
+
+# --- comparison -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("start", "end", "compare", "c_start", "c_end"),
+    [
+        (date(2026, 1, 8), date(2026, 1, 14), "previous", date(2026, 1, 1), date(2026, 1, 7)),
+        (date(2026, 1, 8), date(2026, 1, 8), "previous", date(2026, 1, 7), date(2026, 1, 7)),
+        # 31 days before 1 March (2026 is not a leap year): 29 Jan - 28 Feb
+        (date(2026, 3, 1), date(2026, 3, 31), "previous", date(2026, 1, 29), date(2026, 2, 28)),
+        (date(2026, 1, 1), date(2026, 3, 31), "previous", date(2025, 10, 3), date(2025, 12, 31)),  # 90 days
+        (date(2026, 10, 1), date(2026, 10, 31), "year", date(2025, 10, 1), date(2025, 10, 31)),
+        (date(2024, 2, 29), date(2024, 2, 29), "year", date(2023, 2, 28), date(2023, 2, 28)),
+        (date(2024, 2, 1), date(2024, 2, 29), "year", date(2023, 2, 1), date(2023, 2, 28)),
+        (date(2025, 2, 28), date(2025, 2, 28), "year", date(2024, 2, 28), date(2024, 2, 28)),
+    ],
+)
+def test_comparison_period(start, end, compare, c_start, c_end):
+    other = Filters(start, end, regions=("North",)).comparison(compare)
+    assert (other.start, other.end, other.regions) == (c_start, c_end, ("North",))
+
+
+def test_comparison_unknown_mode():
+    with pytest.raises(ValueError, match="unknown comparison"):
+        JAN.comparison("week")
+
+
+def test_filters_reject_end_before_start():
+    with pytest.raises(ValueError, match="before start"):
+        Filters(date(2026, 1, 31), date(2026, 1, 1))
+
+
+CUR_NPS = [10, 10, 9, 9, 9, 8, 7, 7, 6, 0]  # NPS 30
+PREV_NPS = [10, 9, 8, 8, 7, 6, 5, 3, 1, 0]  # 2 promoters, 5 detractors: NPS -30
+CUR_CSAT = [5, 5, 5, 4, 4, 4, 4, 4, 4, 1]  # 9/10 = 90%
+PREV_CSAT = [5, 4, 3, 3, 3, 2, 2, 1, 1, 1]  # 2/10 = 20%
+CUR_CES = [7, 6, 5, 5, 4, 3, 2, 1, None, None]  # mean 4.125, sd 2.031010, n 8
+PREV_CES = [1, 2, 3, 4, 5, None, None, None, None, None]  # mean 3, sd 1.581139, n 5
+WEEK2 = Filters(date(2026, 1, 8), date(2026, 1, 14))  # previous: 1-7 January
+
+
+@pytest.fixture
+def two_weeks(con):
+    for i in range(10):
+        add_cx(con, noon(8 + i % 7), nps=CUR_NPS[i], csat=CUR_CSAT[i], ces=CUR_CES[i])
+        add_cx(con, noon(1 + i % 7), nps=PREV_NPS[i], csat=PREV_CSAT[i], ces=PREV_CES[i])
+    # just outside both periods: would change every figure if counted
+    add_cx(con, datetime(2025, 12, 31, 23, 59, 59), nps=0, csat=1, ces=1)
+    add_cx(con, datetime(2026, 1, 15), nps=0, csat=1, ces=1)
+    # EX: 5 respondents now, only 4 in the previous week
+    for i in range(5):
+        add_ex(con, noon(9), f"e{i}", enps=10, engagement=5)
+    for i in range(4):
+        add_ex(con, noon(2), f"e{i}", enps=0, engagement=1)
+    return con
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "previous", "delta", "p_value", "significant"),
+    [
+        # delta 60; z = 60 / hypot(24.698178, 24.698178) = 1.717799 -> p = .0858
+        ("nps", 30.0, -30.0, 60.0, 0.08583401331843711, False),
+        # pooled .55; z = .7 / sqrt(.55 * .45 * .2) = 3.146266 -> p = .0017
+        ("csat", 90.0, 20.0, 70.0, 0.0016536951637003425, True),
+        # Welch: t = 1.125 / sqrt(4.125/8 + 2.5/5) = 1.116313, df 10.27 -> p = .2897
+        ("ces", 4.125, 3.0, 1.125, 0.2897361493364019, False),
+    ],
+)
+def test_compare_previous(two_weeks, kpi, value, previous, delta, p_value, significant):
+    s = getattr(kpis, kpi)(two_weeks, WEEK2, compare="previous")
+    assert (s.value, s.previous, s.delta) == (approx(value), approx(previous), approx(delta))
+    assert s.p_value == approx(p_value)
+    assert s.significant is significant
+
+
+def test_compare_previous_ex_suppressed_gives_no_delta(two_weeks):
+    card = kpis.scorecard(two_weeks, WEEK2, ("enps", "engagement"), compare="previous")
+    for s in card.values():
+        assert s.value == 100.0 and s.n == 5
+        assert (s.previous, s.delta, s.p_value, s.significant) == (None, None, None, None)
+
+
+def test_compare_with_empty_period_gives_no_delta(two_weeks):
+    # nothing a year earlier
+    s = kpis.nps(two_weeks, WEEK2, compare="year")
+    assert (s.value, s.previous, s.delta, s.p_value, s.significant) == (30.0, None, None, None, None)
+
+
+def test_compare_year_from_29_february(con):
+    add_cx(con, datetime(2024, 2, 29, 9), csat=5)
+    add_cx(con, datetime(2024, 2, 29, 18), csat=4)
+    for v in (5, 5, 4, 4, 1):  # 28 Feb 2023: 4/5 = 80%
+        add_cx(con, datetime(2023, 2, 28, 12), csat=v)
+    for _ in range(5):  # 1 Mar 2023 is not 29 Feb: would make it 4/10 = 40%
+        add_cx(con, datetime(2023, 3, 1, 0, 0), csat=1)
+    s = kpis.csat(con, Filters(date(2024, 2, 29), date(2024, 2, 29)), compare="year")
+    # 2/2 vs 4/5: pooled 6/7, z = .2 / sqrt(6/7 * 1/7 * (1/2 + 1/5)) = .683130
+    assert (s.value, s.previous, s.delta) == (100.0, approx(80.0), approx(20.0))
+    assert (s.p_value, s.significant) == (approx(0.4945246678838708), False)
+
+
+def test_compare_ces_one_response_has_delta_but_no_p(con):
+    add_cx(con, noon(20), ces=6)
+    add_cx(con, noon(19), ces=4)
+    s = kpis.ces(con, Filters(date(2026, 1, 20), date(2026, 1, 20)), compare="previous")
+    # Welch needs two answers per period: a delta of 2, but no p and no verdict
+    assert (s.value, s.previous, s.delta, s.p_value, s.significant) == (6.0, 4.0, 2.0, None, None)
+
+
+def test_compare_year_retention(con):
+    add_outcome(con, date(2026, 10, 1), "A", 1000, 900)
+    add_outcome(con, date(2025, 10, 1), "A", 1000, 850)
+    s = kpis.retention(con, Filters(date(2026, 10, 1), date(2026, 10, 31)), compare="year")
+    # 90% vs 85%: pooled .875, z = .05 / sqrt(.875 * .125 * .002) = 3.380617
+    assert (s.value, s.previous, s.delta) == (approx(90.0), approx(85.0), approx(5.0))
+    assert s.p_value == approx(0.0007232327164301857) and s.significant is True
+
+
+@pytest.mark.xfail(
+    reason="BUG: retention's previous period for a one-month period takes in two months when the "
+    "month before is shorter: October's comparison is 31 Aug-30 Sep, and date_bounds widens it to "
+    "1 Aug, so August and September are summed",
+    raises=AssertionError,
+    strict=True,
+)
+def test_compare_previous_retention_one_month(con):
+    add_outcome(con, date(2026, 8, 1), "A", 100, 50)
+    add_outcome(con, date(2026, 9, 1), "A", 100, 80)
+    add_outcome(con, date(2026, 10, 1), "A", 100, 90)
+    s = kpis.retention(con, Filters(date(2026, 10, 1), date(2026, 10, 31)), compare="previous")
+    # expected: October 90% vs September 80%; actual previous is (50 + 80) / 200 = 65%
+    assert (s.value, s.previous, s.delta) == (approx(90.0), approx(80.0), approx(10.0))
+
+
+# --- trend ----------------------------------------------------------------------------
+
+H1 = Filters(date(2026, 1, 1), date(2026, 6, 30))
+
+
+@pytest.fixture
+def spread(con):
+    for ts, v in [
+        (datetime(2026, 1, 4, 12), 5),  # Sunday: week of Monday 29 Dec 2025
+        (datetime(2026, 1, 5, 0, 0), 5),  # Monday: a new week
+        (datetime(2026, 1, 11, 23, 59, 59), 1),  # Sunday night: still that week
+        (datetime(2026, 1, 12, 9), 4),  # Monday
+        (datetime(2026, 2, 20, 12), 2),  # Friday, week of 16 Feb
+        (datetime(2026, 4, 2, 12), 5),  # Thursday, week of 30 March, Q2
+        (datetime(2026, 7, 1, 12), 1),  # outside the period
+    ]:
+        add_cx(con, ts, csat=v)
+    return con
+
+
+@pytest.mark.parametrize(
+    ("grain", "expected"),
+    [
+        ("week", [(date(2025, 12, 29), 100.0, 1), (date(2026, 1, 5), 50.0, 2), (date(2026, 1, 12), 100.0, 1),
+                  (date(2026, 2, 16), 0.0, 1), (date(2026, 3, 30), 100.0, 1)]),
+        # January 3/4 favourable; February 0/1; April 1/1 (no March row: no data)
+        ("month", [(date(2026, 1, 1), 75.0, 4), (date(2026, 2, 1), 0.0, 1), (date(2026, 4, 1), 100.0, 1)]),
+        # Q1 3/5; Q2 1/1
+        ("quarter", [(date(2026, 1, 1), 60.0, 5), (date(2026, 4, 1), 100.0, 1)]),
+    ],
+)
+def test_trend_buckets(spread, grain, expected):
+    t = kpis.trend(spread, H1, ["csat"], grain)
+    assert list(t.columns) == ["kpi", "period", "value", "n", "ci_low", "ci_high", "low_base", "suppressed"]
+    assert list(zip(t["period"], t["value"], t["n"])) == expected
+    assert set(t["kpi"]) == {"csat"}
+    assert t["low_base"].all() and not t["suppressed"].any()
+
+
+def test_trend_bucket_equals_scorecard_for_that_period(spread):
+    t = kpis.trend(spread, H1, ["csat"], "month")
+    january = t[t["period"] == date(2026, 1, 1)].iloc[0]
+    s = kpis.csat(spread, JAN)
+    got = (january["value"], january["n"], january["ci_low"], january["ci_high"])
+    assert got == (s.value, s.n, s.ci_low, s.ci_high)
+
+
+def test_trend_ex_bucket_under_five_is_suppressed(con):
+    for i in range(5):
+        add_ex(con, noon(i + 1, 1), f"e{i}", enps=10)  # January: 5 respondents
+    for i in range(4):
+        add_ex(con, noon(i + 1, 2), f"e{i}", enps=10)  # February: 4 respondents
+    t = kpis.trend(con, H1, ["enps"], "month")
+    assert list(t["period"]) == [date(2026, 1, 1), date(2026, 2, 1)]
+    jan, feb = t.to_dict("records")
+    assert (jan["value"], jan["n"], jan["suppressed"]) == (100.0, 5, False)
+    assert bool(feb["suppressed"]) is True
+    assert pd.isna(feb["value"]) and pd.isna(feb["n"]) and pd.isna(feb["ci_low"])
+
+
+def test_trend_outcomes_are_monthly_even_by_week(con):
+    add_outcome(con, date(2026, 1, 1), "A", 100, 90)
+    add_outcome(con, date(2026, 2, 1), "A", 100, 80)
+    t = kpis.trend(con, H1, ["retention"], "week")
+    assert list(zip(t["period"], t["value"], t["n"])) == [
+        (date(2026, 1, 1), 90.0, 100), (date(2026, 2, 1), 80.0, 100)
+    ]
+
+
+def test_trend_empty_and_bad_grain(con):
+    assert kpis.trend(con, H1, ["nps", "enps", "retention"], "month").empty
+    with pytest.raises(ValueError, match="grain"):
+        kpis.trend(con, H1, ["nps"], "day")
+
+
+# --- targets --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("units", "kpi", "target"),
+    [
+        ((), "nps", 30.0),  # the seeded 'all' target
+        (("Grocery",), "nps", 40.0),  # exactly one unit with its own target
+        (("Fashion",), "nps", 30.0),  # one unit without its own target: 'all'
+        (("Grocery", "Fashion"), "nps", 30.0),  # two units: 'all'
+        (("Grocery",), "csat", 80.0),
+        (("Grocery",), "no such kpi", None),
+    ],
+)
+def test_target_for(con, units, kpi, target):
+    con.execute("INSERT INTO targets (kpi, business_unit, value) VALUES ('nps', 'Grocery', 40)")
+    assert kpis.target_for(con, kpi, Filters(JAN.start, JAN.end, business_units=units)) == target
+
+
+@pytest.mark.parametrize(
+    ("value", "ci_high", "target", "status"),
+    [
+        (35.0, 50.0, 30.0, "on track"),
+        (30.0, 45.0, 30.0, "on track"),  # exactly on target
+        (25.0, 40.0, 30.0, "at risk"),  # below, but the target is inside the interval
+        (25.0, 30.0, 30.0, "at risk"),  # the interval just reaches the target
+        (25.0, 29.9, 30.0, "off track"),
+        (4.0, None, 5.0, "off track"),  # CES from one answer: no interval
+        (None, None, 30.0, None),  # suppressed or empty
+        (35.0, 50.0, None, None),  # no target
+    ],
+)
+def test_target_status(value, ci_high, target, status):
+    s = Score("nps", value=value, n=None if value is None else 40, ci_high=ci_high)
+    assert kpis.target_status(s, target) == status
+
+
+def _targets(con):
+    return sorted(map(tuple, kpis.targets(con).itertuples(index=False)))
+
+
+def test_save_targets_replaces_all_and_bumps_data_version(con):
+    table = pd.DataFrame(
+        {"kpi": ["nps", "nps", "csat"], "business_unit": ["all", " Grocery ", None], "value": [25, 45.5, 70]}
+    )
+    assert kpis.save_targets(con, table) == 3
+    # unit names are stripped; a missing unit means 'all'; the seeded targets are gone
+    assert _targets(con) == [("csat", "all", 70.0), ("nps", "Grocery", 45.5), ("nps", "all", 25.0)]
+    assert db.data_version(con) == 1
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("nps", "all", 25), ("loyalty", "all", 3)], "row 2: unknown KPI 'loyalty'"),
+        ([("nps", "all", 25), ("csat", "all", None)], "row 2: target value is missing"),
+        ([("nps", "all", 25), ("nps", None, 30)], "one target per business unit"),  # None means 'all'
+        ([("nps", "A", 25), ("nps", " A", 30)], "one target per business unit"),
+    ],
+)
+def test_save_targets_rejects_bad_tables_and_changes_nothing(con, rows, message):
+    before = _targets(con)
+    table = pd.DataFrame(rows, columns=["kpi", "business_unit", "value"])
+    with pytest.raises(ValueError, match=message):
+        kpis.save_targets(con, table)
+    assert _targets(con) == before
+    assert db.data_version(con) == 0
+
+
+@pytest.mark.xfail(
+    reason="BUG: save_targets strips the unit after the 'all' fallback, so a whitespace-only unit is "
+    "saved as '' (a target no filter can select) and slips past the duplicate check",
+    raises=AssertionError,
+    strict=True,
+)
+def test_save_targets_blank_unit_means_all(con):
+    table = pd.DataFrame({"kpi": ["nps"], "business_unit": ["   "], "value": [25.0]})
+    kpis.save_targets(con, table)
+    assert _targets(con) == [("nps", "all", 25.0)]  # actual: [("nps", "", 25.0)]
+
+
+def test_save_targets_rolls_back_when_the_write_fails(con, monkeypatch):
+    before = _targets(con)
+
+    def fail(_con):
+        raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr(kpis.db, "bump_data_version", fail)
+    with pytest.raises(duckdb.IOException):
+        kpis.save_targets(con, pd.DataFrame({"kpi": ["nps"], "business_unit": ["all"], "value": [1.0]}))
+    assert _targets(con) == before
+
+
+# --- Score.as_json --------------------------------------------------------------------
+
+def test_as_json_rounds_to_two_decimals_and_p_to_four():
+    s = Score("nps", value=30.004999, n=10, ci_low=-18.40753950185257, ci_high=78.40753950185257,
+              low_base=True, previous=-29.995, delta=60.0, p_value=0.08583401331843711, significant=False)
+    assert s.as_json() == {
+        "value": 30.0, "n": 10, "ci_low": -18.41, "ci_high": 78.41, "low_base": True,
+        "previous": -30.0, "delta": 60.0, "p_value": 0.0858, "significant": False,
+    }
+
+
+def test_as_json_nan_becomes_none():
+    s = Score("ces", value=6.0, n=1, ci_low=float("nan"), top_box=100.0)
+    d = s.as_json()
+    assert d["ci_low"] is None and d["top_box"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("kpi", "keys"),
+    [
+        ("nps", {"low_base"}),
+        ("csat", {"low_base"}),
+        ("ces", {"low_base", "top_box"}),
+        ("enps", {"suppressed"}),
+        ("engagement", {"suppressed"}),
+        ("retention", set()),
+    ],
+)
+def test_as_json_flags_per_group(january, kpi, keys):
+    d = kpis.scorecard(january, JAN, (kpi,))[kpi].as_json()
+    common = {"value", "n", "ci_low", "ci_high", "previous", "delta", "p_value", "significant"}
+    assert set(d) == common | keys
+
+
+def test_as_json_values_from_a_real_scorecard(january):
+    card = kpis.scorecard(january, JAN, ("nps", "ces", "enps"))
+    assert card["nps"].as_json() == {
+        "value": 30.0, "n": 10, "ci_low": -18.41, "ci_high": 78.41, "low_base": True,
+        "previous": None, "delta": None, "p_value": None, "significant": None,
+    }
+    assert card["ces"].as_json()["top_box"] == 50.0
+    assert card["enps"].as_json() == {
+        "value": 11.11, "n": 9, "ci_low": -46.05, "ci_high": 68.27, "suppressed": False,
+        "previous": None, "delta": None, "p_value": None, "significant": None,
+    }
+
+
+# --- sidebar helpers ------------------------------------------------------------------
+
+def test_dimension_values_and_data_range(con):
+    for stage in ("renew", "buy", "zzz", "discover"):
+        add_cx(con, noon(3), nps=9, stage=stage, channel="app", unit="B")
+    add_ex(con, datetime(2026, 2, 7, 8), "e1", enps=9, unit="C", region="East")
+    values = kpis.dimension_values(con)
+    assert values["journey_stages"] == ["discover", "buy", "renew", "zzz"]  # journey order, unknown last
+    assert values["business_units"] == ["B", "C"]  # from both tables
+    assert values["regions"] == ["East", "North"]
+    assert values["channels"] == ["app"]
+    assert kpis.data_range(con) == (date(2026, 1, 3), date(2026, 2, 7))
