@@ -365,7 +365,7 @@ def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> int:
             raise ValueError(f"row {i}: unknown KPI {r.kpi!r}; use one of {', '.join(KPIS)}")
         if r.value is None or pd.isna(r.value):
             raise ValueError(f"row {i}: target value is missing")
-        unit = (r.business_unit or "all").strip() if isinstance(r.business_unit, str) else "all"
+        unit = (r.business_unit.strip() if isinstance(r.business_unit, str) else "") or "all"
         rows.append((r.kpi, unit, float(r.value)))
     keys = [(k, u) for k, u, _ in rows]
     if len(set(keys)) != len(keys):

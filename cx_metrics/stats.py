@@ -45,7 +45,7 @@ def wilson(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
     if n <= 0:
         raise ValueError("n must be positive")
     z = Z95 if conf == 0.95 else z_quantile(conf)
-    p = k / n
+    p = min(max(k / n, 0.0), 1.0)  # bad data (retained > active) must not crash
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom

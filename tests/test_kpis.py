@@ -288,12 +288,6 @@ def test_region_filter_empties_retention(two_units):
     assert (s.value, s.n) == (None, 0)
 
 
-@pytest.mark.xfail(
-    reason="BUG: retained > active customers (bad outcome data the schema accepts) crashes retention "
-    "with 'math domain error': stats.wilson gets p > 1 and takes the root of a negative number",
-    raises=ValueError,
-    strict=True,
-)
 def test_retention_more_retained_than_active_does_not_crash(con):
     add_outcome(con, date(2026, 1, 1), "A", 100, 110)
     assert kpis.retention(con, JAN).value == approx(110.0)
@@ -616,12 +610,6 @@ def test_save_targets_rejects_bad_tables_and_changes_nothing(con, rows, message)
     assert db.data_version(con) == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: save_targets strips the unit after the 'all' fallback, so a whitespace-only unit is "
-    "saved as '' (a target no filter can select) and slips past the duplicate check",
-    raises=AssertionError,
-    strict=True,
-)
 def test_save_targets_blank_unit_means_all(con):
     table = pd.DataFrame({"kpi": ["nps"], "business_unit": ["   "], "value": [25.0]})
     kpis.save_targets(con, table)
