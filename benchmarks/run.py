@@ -39,7 +39,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cx_metrics import config, db, demo, kpis, overview, stats
+from cx_metrics import db, demo, kpis, overview
 from cx_metrics.filters import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,46 +260,18 @@ def _counts(sums: pd.Series, key: str) -> dict:
 
 
 def _finish(key: str, c: dict) -> dict:
-    """Value, n and 95% interval from one group's counts (kpis' rules)."""
-    kpi = kpis.KPIS[key]
-    out = {"value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": False}
-    if kpi.group == "ex" and c.get("r", 0) < config.EX_MIN_RESPONDENTS:
-        return out | {"suppressed": True}
-    n = int(c.get("n", 0))
-    out["n"] = n
-    if n == 0:
-        return out
-    if kpi.method == "nps":
-        value = 100.0 * (c["k"] - c["d"]) / n
-        _, se = stats.nps(int(c["k"]), int(c["d"]), n)
-        lo, hi = stats.normal_interval(value, se)
-    elif kpi.method in ("share", "ratio"):
-        value = 100.0 * c["k"] / n
-        lo, hi = (100 * x for x in stats.wilson(c["k"], n))
-    else:
-        value = c["s"] / n
-        _, sd = stats.mean_sd(n, c["s"], c["ss"])
-        lo, hi = stats.t_interval(value, sd, n)
-    return out | {"value": value, "ci_low": _nan_none(lo), "ci_high": _nan_none(hi)}
+    """Value, n and 95% interval from one group's pandas-made counts.
 
-
-def _nan_none(x):
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+    The baseline's work is the aggregation; turning counts into a score uses
+    the project's one definition, so both sides are compared like for like.
+    """
+    s = kpis._score(kpis.KPIS[key], c)
+    return {"value": s.value, "n": s.n, "ci_low": s.ci_low, "ci_high": s.ci_high, "suppressed": s.suppressed}
 
 
 def _p_value(key: str, a: dict, b: dict) -> float | None:
-    method = kpis.KPIS[key].method
-    if method == "nps":
-        v1, se1 = stats.nps(int(a["k"]), int(a["d"]), int(a["n"]))
-        v2, se2 = stats.nps(int(b["k"]), int(b["d"]), int(b["n"]))
-        p = stats.difference_z_test(v1 - v2, se1, se2)
-    elif method in ("share", "ratio"):
-        p = stats.two_proportion_z_test(a["k"], a["n"], b["k"], b["n"])
-    else:
-        m1, sd1 = stats.mean_sd(int(a["n"]), a["s"], a["ss"])
-        m2, sd2 = stats.mean_sd(int(b["n"]), b["s"], b["ss"])
-        p = stats.welch_t_test(m1, sd1, int(a["n"]), m2, sd2, int(b["n"]))
-    return _nan_none(p)
+    p = kpis._p_value(kpis.KPIS[key], a, b)
+    return None if math.isnan(p) else p
 
 
 def _tile(key: str, a: dict, b: dict) -> dict:
