@@ -17,6 +17,28 @@ from cx_metrics.overview import default_period
 
 PERIODS = ["Last month", "Last 3 months", "Last 6 months", "Last 12 months", "Year to date", "Custom"]
 COMPARE = {"previous": "Previous period", "year": "Same period last year"}
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Make every first request run app.py, whatever page its URL names.
+
+    Our page scripts live in ``pages/`` next to an ``st.navigation`` entry
+    point. Until ``st.navigation`` has run once in a server process, Streamlit
+    treats ``pages/`` as a legacy multipage folder: a cold-start deep link to
+    ``/settings`` would run ``pages/settings.py`` alone, without app.py's page
+    config and sidebar filters. Every page imports this module first, so we
+    switch the legacy mode off and rerun; the rerun goes through app.py and its
+    navigation, which selects the page the URL asked for.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_pages_mode()
+
 FILTER_WIDGETS = [  # (Filters field, query-param key, label)
     ("business_units", "bu", "Business units"),
     ("regions", "region", "Regions"),

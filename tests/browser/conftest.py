@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -135,9 +136,16 @@ def server(tmp_path_factory, chromium_executable) -> Iterator[Server]:
     con.close()
     expected = _expected(path)
 
+    with serve(path, tmp) as (url, log):
+        yield Server(url, path, log, expected)
+
+
+@contextmanager
+def serve(path: Path, tmp: Path) -> Iterator[tuple[str, Path]]:
+    """`streamlit run app.py` on ``path`` and a free port: yields (url, log)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp / "streamlit.log"
+    log = tmp / f"streamlit-{port}.log"
     # No file watcher: other files changing during a test run must not put a
     # "source changed" banner into the screenshots.
     env = {**os.environ, "CX_DB": str(path), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
@@ -150,7 +158,7 @@ def server(tmp_path_factory, chromium_executable) -> Iterator[Server]:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(url, proc, log)
-        yield Server(url, path, log, expected)
+        yield url, log
     finally:
         proc.terminate()
         try:
@@ -158,6 +166,12 @@ def server(tmp_path_factory, chromium_executable) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve_app(chromium_executable):
+    """:func:`serve`, for tests that need a server of their own (a cold start)."""
+    return serve
 
 
 @pytest.fixture(scope="session")

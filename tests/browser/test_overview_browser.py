@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from cx_metrics import fmt
+from cx_metrics import db, demo, fmt
 from cx_metrics.overview import Overview
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +114,25 @@ def test_settings_page(page: Page, server, screenshots):
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     page.mouse.move(1000, 1700)  # off the sidebar, so its hover-only collapse button stays hidden
     page.screenshot(path=screenshots / "settings.png")
+
+
+def test_cold_start_deep_link_runs_the_app(browser, serve_app, tmp_path):
+    """A shared link to /settings, opened as a fresh server's very first request,
+    still gets app.py: page config, navigation and the sidebar filters."""
+    path = tmp_path / "cold.duckdb"
+    con = db.connect(path)
+    demo.build(con, cx_rows=3_000, ex_rows=1_000)
+    con.close()
+    with serve_app(path, tmp_path) as (url, _log):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/settings?bu=Grocery")
+            expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+            expect(page).to_have_title(re.compile("Experience dashboard"))
+            nav = page.get_by_test_id("stSidebarNav")
+            expect(nav.get_by_role("link", name=re.compile("Overview"))).to_be_visible()
+            expect(nav.get_by_role("link", name=re.compile("shared"))).to_have_count(0)  # no legacy page list
+            expect(page.get_by_test_id("stSidebar").get_by_text("Grocery", exact=True)).to_be_visible()
+        finally:
+            context.close()

@@ -8,6 +8,7 @@ fixture database with the same filters.
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date
 
 import pytest
@@ -281,17 +282,12 @@ def test_switching_pages_keeps_the_filters(make_app, demo_db):
     assert_tiles(at, want, ("nps",))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pages/ sits next to an st.navigation entry point, so a fresh server process starts in "
-    "Streamlit's legacy pages-directory mode: a first request to /settings (or /overview) runs that page "
-    "without app.py (no set_page_config, no sidebar filters, legacy nav app/overview/settings/shared) "
-    "until someone loads /. Renaming the folder (e.g. views/) fixes it.",
-)
 def test_cold_start_deep_link_to_settings_runs_app_py(monkeypatch, demo_db):
     """A fresh AppTest run is a fresh server process; switch_page before the
     first run is a deep link. (No warm_navigation fixture here on purpose.)"""
     monkeypatch.setenv("CX_DB", str(demo_db))
+    for module in [m for m in sys.modules if m == "pages" or m.startswith("pages.")]:
+        monkeypatch.delitem(sys.modules, module)  # a fresh process has imported none of them
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
     at.switch_page(SETTINGS_PAGE).run()
     assert not at.exception
