@@ -113,13 +113,20 @@ def _year_earlier(d: date) -> date:
         return d.replace(year=d.year - 1, day=28)
 
 
+#: A monthly row counts in a period when this day of its month lies in the period.
+MONTH_MIDPOINT_DAY = 15
+
+
 def date_bounds(table: str, start: date, end: date) -> tuple[str, list]:
     """Half-open bounds covering the calendar days ``start``..``end``.
 
-    Monthly tables (``business_outcomes``) count a month when its first day
-    falls in ``[first of start's month, end]``.
+    Monthly tables (``business_outcomes``, one row per month dated the 1st)
+    count a month when its 15th day falls in ``[start, end]``. So October is
+    compared with September even though October's "previous 31 days" begin
+    on 31 August, and a custom period of 5-25 October still holds October.
     """
     col, _ = TABLES[table]
     if col == "month":
-        return f"{col} >= ? AND {col} <= ?", [start.replace(day=1), end]
+        mid = timedelta(days=MONTH_MIDPOINT_DAY - 1)
+        return f"{col} >= ? AND {col} <= ?", [start - mid, end - mid]
     return f"{col} >= ? AND {col} < ?", [start, end + timedelta(days=1)]

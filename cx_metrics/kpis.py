@@ -334,8 +334,9 @@ def retention(con, filters: Filters, compare: Compare | None = None) -> Score:
     """Customer retention: retained / active customers, summed over unit-months.
 
     From ``business_outcomes`` metrics ``retained_customers`` and
-    ``active_customers``; a month counts when its first day lies in
-    [first of the start month, end]. Wilson interval; n = active customers.
+    ``active_customers``; a month counts when its 15th day lies in
+    the period (see :func:`~cx_metrics.filters.date_bounds`). Wilson
+    interval; n = active customers.
     """
     return _one(con, filters, "retention", compare)
 

@@ -181,11 +181,13 @@ def test_date_range_is_inclusive_calendar_days(con, start, end, n):
     ("start", "end", "value", "n"),
     [
         # Months: Dec 300/1000, Jan 900/1000, Feb 600/1000. A month counts when its
-        # first day lies in [first of the start month, end].
+        # 15th day lies in the period.
         (date(2026, 1, 1), date(2026, 1, 31), 90.0, 1000),
-        (date(2026, 1, 15), date(2026, 1, 31), 90.0, 1000),  # January counts from mid-month
-        (date(2026, 1, 15), date(2026, 2, 10), 75.0, 2000),  # (900 + 600) / 2000
-        (date(2025, 12, 2), date(2025, 12, 31), 30.0, 1000),
+        (date(2026, 1, 15), date(2026, 1, 31), 90.0, 1000),  # holds 15 Jan
+        (date(2026, 1, 16), date(2026, 1, 31), None, 0),  # holds no month's 15th
+        (date(2026, 1, 15), date(2026, 2, 10), 90.0, 1000),  # 15 Feb is outside
+        (date(2026, 1, 10), date(2026, 2, 15), 75.0, 2000),  # (900 + 600) / 2000
+        (date(2025, 12, 2), date(2026, 2, 28), 60.0, 3000),  # (300 + 900 + 600) / 3000
     ],
 )
 def test_retention_months(con, start, end, value, n):
@@ -451,13 +453,6 @@ def test_compare_year_retention(con):
     assert s.p_value == approx(0.0007232327164301857) and s.significant is True
 
 
-@pytest.mark.xfail(
-    reason="BUG: retention's previous period for a one-month period takes in two months when the "
-    "month before is shorter: October's comparison is 31 Aug-30 Sep, and date_bounds widens it to "
-    "1 Aug, so August and September are summed",
-    raises=AssertionError,
-    strict=True,
-)
 def test_compare_previous_retention_one_month(con):
     add_outcome(con, date(2026, 8, 1), "A", 100, 50)
     add_outcome(con, date(2026, 9, 1), "A", 100, 80)
