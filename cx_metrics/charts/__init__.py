@@ -1,4 +1,8 @@
-"""DataFrame -> Plotly figure. Shared by pages and the slide export."""
+"""DataFrame -> Plotly figure, shared by pages and the slide export.
+
+This module holds the house style (colours, font) and the KPI trend chart;
+each analysis area adds its figures in a submodule (e.g. charts/journey.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from .kpis import KPIS
+from ..kpis import KPIS
 
 CX_COLOUR = "#1f5fa8"  # blue: customers
 EX_COLOUR = "#c2571a"  # orange: employees and partners (distinguishable for colour-blind viewers)
