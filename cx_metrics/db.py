@@ -126,16 +126,19 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the database; return the new version."""
+    """Apply every migration the database lacks, in order; return the new version."""
     con.execute(
         """CREATE TABLE IF NOT EXISTS schema_version (
                version INTEGER PRIMARY KEY,
                description VARCHAR,
                applied_at TIMESTAMP DEFAULT current_timestamp)"""
     )
-    current = schema_version(con)
-    for version, description, sql in MIGRATIONS:
-        if version <= current:
+    # By set, not by maximum: migrations written on parallel branches may land
+    # in either order, and each must still run once on every database.
+    applied = {v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
+    current = max(applied, default=0)
+    for version, description, sql in sorted(MIGRATIONS):
+        if version in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -148,7 +151,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        current = version
+        current = max(current, version)
     return current
 
 
