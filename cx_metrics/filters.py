@@ -117,16 +117,19 @@ def _year_earlier(d: date) -> date:
 MONTH_MIDPOINT_DAY = 15
 
 
-def date_bounds(table: str, start: date, end: date) -> tuple[str, list]:
+def date_bounds(table: str, start: date, end: date, column: str | None = None) -> tuple[str, list]:
     """Half-open bounds covering the calendar days ``start``..``end``.
 
     Monthly tables (``business_outcomes``, one row per month dated the 1st)
     count a month when its 15th day falls in ``[start, end]``. So October is
     compared with September even though October's "previous 31 days" begin
     on 31 August, and a custom period of 5-25 October still holds October.
+    ``column`` names the date column when it is not the table's own (for
+    example a column of days derived from it).
     """
-    col, _ = TABLES[table]
-    if col == "month":
+    date_col, _ = TABLES[table]
+    col = column or date_col
+    if date_col == "month":
         mid = timedelta(days=MONTH_MIDPOINT_DAY - 1)
         return f"{col} >= ? AND {col} <= ?", [start - mid, end - mid]
     return f"{col} >= ? AND {col} < ?", [start, end + timedelta(days=1)]

@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from . import config, db, stats
-from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, Compare, Filters, Grain, date_bounds
+from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, TABLES, Compare, Filters, Grain, date_bounds
 
 Method = Literal["nps", "share", "mean", "ratio"]
 
@@ -111,32 +111,35 @@ def _round(x: float | None, places: int) -> float | None:
 
 # --- SQL -----------------------------------------------------------------
 
-def _aggregates(kpi: Kpi, cond: str, prefix: str) -> list[str]:
-    """SELECT items for ``kpi``'s counts over rows where ``cond`` holds.
+def _aggregates(kpi: Kpi) -> dict[str, str]:
+    """``{count name: SQL aggregate}`` for ``kpi`` over the rows of a group.
 
-    Only allow-listed column names from :data:`KPIS` reach the SQL text.
+    Names are ``<kpi>__n`` (answers), ``__k`` (favourable, or promoters),
+    ``__d`` (detractors), ``__s``/``__ss`` (sum, sum of squares) and, for EX,
+    ``__r`` (distinct respondents who answered). Only allow-listed column
+    names from :data:`KPIS` reach the SQL text.
     """
-    c, f = kpi.column, f"FILTER (WHERE {cond}"
+    c = kpi.column
     if kpi.method == "ratio":
         items = {
-            "n": f"sum(value) {f} AND metric = 'active_customers')",
-            "k": f"sum(value) {f} AND metric = 'retained_customers')",
+            "n": "sum(value) FILTER (WHERE metric = 'active_customers')",
+            "k": "sum(value) FILTER (WHERE metric = 'retained_customers')",
         }
     else:
-        items = {"n": f"count({c}) {f})"}
+        items = {"n": f"count({c})"}
         if kpi.method == "nps":
-            items |= {"k": f"count(*) {f} AND {c} >= 9)", "d": f"count(*) {f} AND {c} <= 6)"}
+            items |= {"k": f"count_if({c} >= 9)", "d": f"count_if({c} <= 6)"}
         else:
-            items["k"] = f"count(*) {f} AND {c} >= {kpi.threshold:d})"
+            items["k"] = f"count_if({c} >= {kpi.threshold:d})"
         if kpi.method == "mean":
-            items |= {"s": f"sum({c}) {f})", "ss": f"sum({c}::DOUBLE * {c}) {f})"}
+            items |= {"s": f"sum({c})", "ss": f"sum({c}::DOUBLE * {c})"}
         if kpi.group == "ex":
-            items["r"] = f"count(DISTINCT coalesce(respondent_id, response_id)) {f} AND {c} IS NOT NULL)"
-    return [f"{expr} AS {prefix}{kpi.key}__{name}" for name, expr in items.items()]
+            items["r"] = f"count(DISTINCT CASE WHEN {c} IS NOT NULL THEN coalesce(respondent_id, response_id) END)"
+    return {f"{kpi.key}__{name}": expr for name, expr in items.items()}
 
 
-def _unpack(row: dict, prefix: str, kpi: Kpi) -> dict:
-    start = f"{prefix}{kpi.key}__"
+def _unpack(row: dict, kpi: Kpi) -> dict:
+    start = f"{kpi.key}__"
     return {k[len(start):]: (v or 0) for k, v in row.items() if k.startswith(start)}
 
 
@@ -152,6 +155,74 @@ def _by_table(keys) -> dict[str, list[Kpi]]:
         kpi = KPIS[key]
         out.setdefault(kpi.table, []).append(kpi)
     return out
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    """Time buckets for a trend: ``grain`` over ``start``..``end``."""
+
+    grain: Grain
+    start: date
+    end: date
+
+
+def _counts(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    group: list[Kpi],
+    filters: Filters,
+    periods: dict[str, tuple[date, date]],
+    buckets: _Buckets | None,
+) -> tuple[dict[str, dict], list[dict]]:
+    """The counts of ``group``'s KPIs for each named period and each bucket.
+
+    Returns ``({period name: row}, [bucket rows with "period"])``; rows hold
+    :func:`_aggregates`' names. One statement per table, so one round trip.
+
+    Counts that add up (every KPI but the EX respondent counts) are taken in
+    a single scan grouped by day (by month for monthly tables); each period
+    and bucket then sums its days. Distinct respondents do not add up across
+    days, so EX tables aggregate each period and the buckets from the rows.
+    """
+    where, where_params = filters.where(table)
+    date_col, _ = TABLES[table]
+    exprs = {name: expr for kpi in group for name, expr in _aggregates(kpi).items()}
+    additive = all(kpi.group != "ex" for kpi in group)
+    spans = list(periods.values()) + ([(buckets.start, buckets.end)] if buckets else [])
+
+    if additive:
+        day = date_col if date_col == "month" else f"{date_col}::DATE"
+        scans = [date_bounds(table, a, b) for a, b in spans]
+        source = (
+            f"(SELECT {day} AS day, {', '.join(f'{e} AS {n}' for n, e in exprs.items())} FROM {table}"
+            f" WHERE ({' OR '.join(c for c, _ in scans)}) AND {where} GROUP BY 1)"
+        )
+        source_params = [p for _, ps in scans for p in ps] + where_params
+        column, items = "day", ", ".join(f"sum({n}) AS {n}" for n in exprs)
+        row_filter, row_params, src = "TRUE", [], "src"
+    else:
+        source_params = []
+        column, items = date_col, ", ".join(f"{e} AS {n}" for n, e in exprs.items())
+        row_filter, row_params, src = where, where_params, table
+
+    def select(label: str, start: date, end: date, period: str) -> tuple[str, list]:
+        cond, params = date_bounds(table, start, end, column)
+        return (
+            f"SELECT '{label}' AS _set, {period} AS period, {items} FROM {src} WHERE {cond} AND {row_filter}",
+            params + row_params,
+        )
+
+    parts = [select(f"p{i}", a, b, "NULL::DATE") for i, (a, b) in enumerate(periods.values())]
+    if buckets:
+        # Monthly tables have no weeks: their weekly trend stays monthly.
+        grain = "month" if (date_col == "month" and buckets.grain == "week") else buckets.grain
+        sql, params = select("bucket", buckets.start, buckets.end, f"date_trunc('{grain}', {column})::DATE")
+        parts.append((sql + " GROUP BY 2", params))
+    sql = f"WITH src AS MATERIALIZED {source} " if additive else ""
+    sql += " UNION ALL ".join(f"({s})" for s, _ in parts) + " ORDER BY period"
+    rows = _fetch(con, sql, source_params + [p for _, ps in parts for p in ps])
+    by_period = {name: next(r for r in rows if r["_set"] == f"p{i}") for i, name in enumerate(periods)}
+    return by_period, [r for r in rows if r["_set"] == "bucket"]
 
 
 # --- Scores from counts ----------------------------------------------------
@@ -213,6 +284,37 @@ def _compared(kpi: Kpi, a: dict, b: dict) -> Score:
 
 # --- Public API --------------------------------------------------------------
 
+def measure(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    kpis: tuple[str, ...] | list[str] = tuple(KPIS),
+    compare: Compare | None = None,
+    trend_window: Filters | None = None,
+    grain: Grain = "month",
+) -> tuple[dict[str, Score], pd.DataFrame]:
+    """:func:`scorecard` and, over ``trend_window``'s dates, :func:`trend`,
+    in one statement per table (a page showing both pays for one scan).
+
+    With ``trend_window`` None the trend frame is empty.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}")
+    periods = {"now": (filters.start, filters.end)}
+    if compare:
+        other = filters.comparison(compare)
+        periods["before"] = (other.start, other.end)
+    buckets = _Buckets(grain, trend_window.start, trend_window.end) if trend_window else None
+    scores: dict[str, Score] = {}
+    points: list[dict] = []
+    for table, group in _by_table(kpis).items():
+        by_period, bucket_rows = _counts(con, table, group, filters, periods, buckets)
+        for kpi in group:
+            a = _unpack(by_period["now"], kpi)
+            scores[kpi.key] = _compared(kpi, a, _unpack(by_period["before"], kpi)) if compare else _score(kpi, a)
+            points += _trend_points(kpi, bucket_rows)
+    return {k: scores[k] for k in kpis}, _trend_frame(points)
+
+
 def scorecard(
     con: duckdb.DuckDBPyConnection,
     filters: Filters,
@@ -223,30 +325,7 @@ def scorecard(
 
     One scan per table covers every KPI and both periods.
     """
-    other = filters.comparison(compare) if compare else None
-    out: dict[str, Score] = {}
-    for table, group in _by_table(kpis).items():
-        where, params = filters.where(table)
-        cur_cond, cur_params = date_bounds(table, filters.start, filters.end)
-        items = [x for k in group for x in _aggregates(k, "_cur", "a_")]
-        scan_cond, scan_params = cur_cond, cur_params
-        if other:
-            prev_cond, prev_params = date_bounds(table, other.start, other.end)
-            items += [x for k in group for x in _aggregates(k, "_prev", "b_")]
-            scan_cond = f"({cur_cond}) OR ({prev_cond})"
-            scan_params = cur_params + prev_params
-        else:
-            prev_cond, prev_params = "FALSE", []
-        sql = (
-            f"SELECT {', '.join(items)} FROM ("
-            f" SELECT *, ({cur_cond}) AS _cur, ({prev_cond}) AS _prev FROM {table}"
-            f" WHERE ({scan_cond}) AND {where})"
-        )
-        row = _fetch(con, sql, cur_params + prev_params + scan_params + params)[0]
-        for kpi in group:
-            a = _unpack(row, "a_", kpi)
-            out[kpi.key] = _compared(kpi, a, _unpack(row, "b_", kpi)) if other else _score(kpi, a)
-    return {k: out[k] for k in kpis}
+    return measure(con, filters, kpis, compare)[0]
 
 
 def trend(
@@ -263,26 +342,23 @@ def trend(
     with value None and suppressed True. Monthly outcome data is bucketed by
     month even when ``grain`` is week.
     """
-    if grain not in GRAINS:
-        raise ValueError(f"grain must be one of {GRAINS}")
-    rows = []
-    for table, group in _by_table(kpis).items():
-        where, params = filters.where(table)
-        cond, date_params = date_bounds(table, filters.start, filters.end)
-        date_col = "month" if table == "business_outcomes" else "submitted_at"
-        bucket = "month" if (table == "business_outcomes" and grain == "week") else grain
-        items = [x for k in group for x in _aggregates(k, "TRUE", "a_")]
-        sql = (
-            f"SELECT date_trunc('{bucket}', {date_col})::DATE AS period, {', '.join(items)}"
-            f" FROM {table} WHERE {cond} AND {where} GROUP BY 1 ORDER BY 1"
-        )
-        for row in _fetch(con, sql, date_params + params):
-            for kpi in group:
-                a = _unpack(row, "a_", kpi)
-                if a.get("n"):
-                    rows.append({"period": row["period"], **asdict(_score(kpi, a))})
-    columns = ["kpi", "period", "value", "n", "ci_low", "ci_high", "low_base", "suppressed"]
-    return pd.DataFrame(rows, columns=list(Score.__dataclass_fields__) + ["period"])[columns]
+    return measure(con, filters, kpis, None, filters, grain)[1]
+
+
+TREND_COLUMNS = ["kpi", "period", "value", "n", "ci_low", "ci_high", "low_base", "suppressed"]
+
+
+def _trend_points(kpi: Kpi, bucket_rows: list[dict]) -> list[dict]:
+    points = []
+    for row in bucket_rows:
+        a = _unpack(row, kpi)
+        if a.get("n"):
+            points.append({"period": row["period"], **asdict(_score(kpi, a))})
+    return points
+
+
+def _trend_frame(points: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(points, columns=list(Score.__dataclass_fields__) + ["period"])[TREND_COLUMNS]
 
 
 def _one(con, filters: Filters, key: str, compare: Compare | None) -> Score:

@@ -54,13 +54,13 @@ def overview(
     compare: Compare = "previous",
     grain: Grain = "month",
 ) -> Overview:
-    scores = kpis.scorecard(con, filters, TILE_KPIS, compare)
+    window = trend_window(filters)
+    # Tiles and monthly sparklines come from one scan per table.
+    scores, sparklines = kpis.measure(con, filters, TILE_KPIS, compare, window, "month")
     tiles = {}
     for key, score in scores.items():
         target = kpis.target_for(con, key, filters)
         tiles[key] = Tile(score, target, kpis.target_status(score, target))
-    window = trend_window(filters)
-    sparklines = kpis.trend(con, window, TILE_KPIS, "month")
     if grain == "month":
         trend = sparklines[sparklines["kpi"].isin(TREND_KPIS)].reset_index(drop=True)
     else:

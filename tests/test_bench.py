@@ -29,7 +29,9 @@ def test_results_json_has_the_keys(bench):
     assert entry["rows"] == SIZE
     keys = {"overview_median_s", "pandas_median_s", "speedup", "overview_runs_s", "pandas_runs_s", "extra"}
     assert keys <= set(entry)
-    assert len(entry["overview_runs_s"]) == len(entry["pandas_runs_s"]) == 2
+    assert len(entry["overview_runs_s"]) == len(entry["pandas_runs_s"]) == len(entry["pandas_period_only_runs_s"]) == 2
+    assert entry["speedup_vs_period_only"] == pytest.approx(
+        entry["pandas_period_only_median_s"] / entry["overview_median_s"])
     assert entry["speedup"] == pytest.approx(entry["pandas_median_s"] / entry["overview_median_s"])
     assert all(set(m) == {"median_s", "runs_s"} for m in entry["extra"].values())
 
@@ -48,7 +50,7 @@ def test_pandas_baseline_equals_duckdb(bench):
 def test_results_md_has_the_table(bench):
     out, _ = bench
     md = (out / "results.md").read_text()
-    assert "| rows | overview median (s) | pandas median (s) | speedup |" in md
+    assert "| rows | overview median (s) | pandas median (s) | speedup | pandas, period only (s) | speedup |" in md
     assert f"| {SIZE:,} |" in md
 
 

@@ -682,3 +682,68 @@ def test_dimension_values_and_data_range(con):
     assert values["regions"] == ["East", "North"]
     assert values["channels"] == ["app"]
     assert kpis.data_range(con) == (date(2026, 1, 3), date(2026, 2, 7))
+
+
+# --- measure: tiles and trend in one scan ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_demo():
+    from cx_metrics import demo
+
+    c = db.connect(":memory:")
+    demo.build(c, cx_rows=20_000, ex_rows=6_000, seed=7)
+    yield c
+    c.close()
+
+
+def _reference(con, kpi_key: str, start: date, end: date, unit: str | None) -> tuple:
+    """(n, value) straight from the rows, counted in pandas: an independent
+    check of measure()'s day-by-day sums (no SQL aggregation involved)."""
+    kpi = kpis.KPIS[kpi_key]
+    rows = con.execute(f"SELECT * FROM {kpi.table}").df()
+    day = rows["submitted_at"].dt.normalize()
+    keep = (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end)) & rows[kpi.column].notna()
+    if unit:
+        keep &= rows["business_unit"] == unit
+    x = rows.loc[keep, kpi.column].astype(float)
+    if kpi.group == "ex":
+        who = rows.loc[keep, "respondent_id"].fillna(rows.loc[keep, "response_id"])
+        if who.nunique() < 5:
+            return None, None
+    if kpi.method == "nps":
+        value = 100 * ((x >= 9).mean() - (x <= 6).mean())
+    elif kpi.method == "share":
+        value = 100 * (x >= kpi.threshold).mean()
+    else:
+        value = x.mean()
+    return len(x), value
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "compare", "grain", "unit"),
+    [
+        (date(2026, 8, 1), date(2026, 10, 31), "previous", "month", None),  # the overview's default
+        (date(2026, 3, 17), date(2026, 5, 9), "previous", "week", "Grocery"),  # days, not months
+        (date(2025, 1, 10), date(2026, 3, 20), "year", "quarter", None),  # overlaps its comparison
+    ],
+)
+def test_measure_matches_rows_counted_one_by_one(small_demo, start, end, compare, grain, unit):
+    f = Filters(start, end, business_units=(unit,) if unit else ())
+    window = f.with_dates(date(2025, 11, 1), end)
+    keys = ("nps", "csat", "ces", "enps", "engagement")
+    scores, points = kpis.measure(small_demo, f, keys, compare, window, grain)
+    other = f.comparison(compare)
+    for key in keys:
+        s = scores[key]
+        n, value = _reference(small_demo, key, start, end, unit)
+        assert (s.n, s.value) == (n, approx(value)), key
+        _, before = _reference(small_demo, key, other.start, other.end, unit)
+        assert s.previous == approx(before), key
+    # Every trend point is that bucket's own scorecard.
+    assert len(points) > 0
+    for p in points.sample(8, random_state=1).to_dict("records"):
+        bucket_end = (pd.Timestamp(p["period"]) + pd.tseries.frequencies.to_offset(
+            {"week": "7D", "month": "MS", "quarter": "QS"}[grain]) - pd.Timedelta(days=1)).date()
+        b_start, b_end = max(p["period"], window.start), min(bucket_end, window.end)
+        n, value = _reference(small_demo, p["kpi"], b_start, b_end, unit)
+        assert (p["n"], p["value"]) == (n, approx(value)), p
