@@ -74,13 +74,17 @@ def _rows():
 
 def test_trend_figure_band_line_target_and_shared_axis():
     fig = charts.trend(_rows(), "enps", (date(2025, 11, 1), date(2026, 3, 31)), target=20)
-    upper, lower, line = fig.data
+    upper, lower, line, target = fig.data
     assert line.y[0] == 10.0 and pd.isna(line.y[1]) and line.y[2] == 14.0  # a gap, not a zero
     assert upper.y[0] == 18.0 and pd.isna(upper.y[1]) and lower.fill == "tonexty"
     assert "hidden to protect anonymity" in line.text[1]
     assert "n = 40" in line.text[0]
-    assert fig.layout.shapes[0].y0 == 20  # the target line
-    assert list(fig.layout.xaxis.range) == [pd.Timestamp("2025-11-01"), pd.Timestamp("2026-03-31")]
+    assert fig.layout.shapes[0].y0 == 20  # the target line, named in the legend
+    assert target.name == "Target 20" and target.line.dash == "dash"
+    assert not fig.layout.annotations
+    # 150 days shown; 3% of them (4.5 days) of room before the first point
+    lo, hi = fig.layout.xaxis.range
+    assert (pd.Timestamp(lo), pd.Timestamp(hi)) == (pd.Timestamp("2025-10-27 12:00"), pd.Timestamp("2026-03-31"))
     assert fig.layout.yaxis.title.text == "eNPS"
 
 

@@ -58,10 +58,10 @@ def trend(
         marker=dict(size=6), text=hover, hovertemplate="%{x|%d %b %Y}<br>%{text}<extra></extra>",
     ))
     if target is not None:
-        fig.add_hline(
-            y=target, line=dict(color="#555", dash="dash", width=1),
-            annotation_text=f"Target {target:g}", annotation_position="top left",
-        )
+        # Named in the legend, not by an annotation that would sit on the data.
+        target_line = dict(color="#555", dash="dash", width=1)
+        fig.add_hline(y=target, line=target_line)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=target_line, name=f"Target {target:g}"))
     if highlight is not None:
         fig.add_vrect(
             x0=pd.Timestamp(highlight[0]), x1=pd.Timestamp(highlight[1]), fillcolor="#888", opacity=0.08,
@@ -74,7 +74,10 @@ def trend(
         legend=dict(orientation="h", yanchor="bottom", y=-0.28, x=0),
         plot_bgcolor="white", hovermode="x unified",
     )
-    fig.update_xaxes(range=[pd.Timestamp(x_range[0]), pd.Timestamp(x_range[1])], gridcolor="#eee", showline=True,
-                     linecolor="#999")
+    # A little room on the left, so the first point (dated the first day of
+    # the window) is not cut in half by the axis.
+    first, last = pd.Timestamp(x_range[0]), pd.Timestamp(x_range[1])
+    pad = (last - first) * 0.03
+    fig.update_xaxes(range=[first - pad, last], gridcolor="#eee", showline=True, linecolor="#999")
     fig.update_yaxes(title_text=label, gridcolor="#eee", zeroline=True, zerolinecolor="#bbb")
     return fig
