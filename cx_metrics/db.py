@@ -94,9 +94,26 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             ('retention', 'all', 90);
         """,
     ),
+    (
+        4,
+        "audit log",
+        """
+        CREATE SEQUENCE audit_seq;
+        CREATE TABLE audit_log (
+            event_id BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+            happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            object VARCHAR,
+            details VARCHAR,
+            sha256 VARCHAR,
+            rows BIGINT
+        );
+        """,
+    ),
 ]
 
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
 
 
 def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

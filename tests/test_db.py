@@ -22,7 +22,7 @@ def test_fresh_database_records_every_migration(con):
         "SELECT version, description, applied_at IS NOT NULL FROM schema_version ORDER BY 1"
     ).fetchall()
     assert rows == [(v, d, True) for v, d, _ in db.MIGRATIONS]
-    assert db.schema_version(con) == db.SCHEMA_VERSION == db.MIGRATIONS[-1][0]
+    assert db.schema_version(con) == db.SCHEMA_VERSION == max(v for v, _, _ in db.MIGRATIONS)
 
 
 def test_schema_version_of_a_bare_database_is_zero():
@@ -31,10 +31,28 @@ def test_schema_version_of_a_bare_database_is_zero():
     assert db.migrate(bare) == db.SCHEMA_VERSION
 
 
+#: A version no shipped migration uses, for migrations made up by tests.
+NEXT = 1000
+
+
+def test_a_migration_landing_late_still_runs(tmp_path, monkeypatch):
+    """Migrations from parallel branches may land below the highest applied one."""
+    path = tmp_path / "cx.duckdb"
+    db.connect(path).close()
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + [(NEXT + 2, "later", "CREATE TABLE later (x INT)")])
+    db.connect(path).close()
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + [(NEXT + 1, "late", "CREATE TABLE late (x INT)")])
+    con = db.connect(path)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"late", "later"} <= tables
+    assert db.schema_version(con) == NEXT + 2
+    con.close()
+
+
 def test_tables_of_the_initial_schema(con):
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert tables == {"schema_version", "meta", "uploads", "cx_responses", "ex_responses",
-                      "attribute_ratings", "business_outcomes", "targets"}
+    assert {"schema_version", "meta", "uploads", "cx_responses", "ex_responses",
+            "attribute_ratings", "business_outcomes", "targets"} <= tables
 
 
 def test_seeded_targets(con):
@@ -76,13 +94,14 @@ def test_a_new_migration_upgrades_in_place(tmp_path, monkeypatch):
     old.execute("INSERT INTO cx_responses (response_id, submitted_at) VALUES ('R1', '2026-01-05')")
     old.close()
     add_column = "ALTER TABLE cx_responses ADD COLUMN lang VARCHAR DEFAULT 'en'"
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + [(2, "add a column", add_column)])
+    shipped = [(v,) for v, _, _ in sorted(db.MIGRATIONS)]
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + [(NEXT, "add a column", add_column)])
     new = db.connect(path)
-    assert new.execute("SELECT version FROM schema_version ORDER BY 1").fetchall() == [(1,), (2,)]
+    assert new.execute("SELECT version FROM schema_version ORDER BY 1").fetchall() == shipped + [(NEXT,)]
     assert new.execute("SELECT response_id, lang FROM cx_responses").fetchall() == [("R1", "en")]
     new.close()
     again = db.connect(path)  # applied once only: a second ADD COLUMN would fail
-    assert db.schema_version(again) == 2
+    assert db.schema_version(again) == NEXT
     again.close()
 
 
@@ -90,12 +109,12 @@ def test_a_failing_migration_rolls_back(tmp_path, monkeypatch):
     path = tmp_path / "cx.duckdb"
     db.connect(path).close()
     bad = "CREATE TABLE half_done (x INTEGER); SELECT * FROM no_such_table"
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + [(2, "broken", bad)])
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + [(NEXT, "broken", bad)])
     with pytest.raises(duckdb.CatalogException):
         db.connect(path)
     monkeypatch.undo()
     con = db.connect(path)
-    assert db.schema_version(con) == 1
+    assert db.schema_version(con) == db.SCHEMA_VERSION
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert "half_done" not in tables
     con.close()
