@@ -26,7 +26,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from . import config, db, stats
+from . import audit, config, db, stats
 from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, TABLES, Compare, Filters, Grain, date_bounds
 
 Method = Literal["nps", "share", "mean", "ratio"]
@@ -429,10 +429,11 @@ def targets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> int:
+def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame, *, actor: str) -> int:
     """Replace all targets with ``table`` (kpi, business_unit, value); one transaction.
 
-    Bumps the data version so cached pages show the new status.
+    Bumps the data version so cached pages show the new status, and records
+    the change, before and after, in the audit log as ``actor``.
 
     Raises ValueError naming the bad row for an unknown KPI or missing value.
     """
@@ -449,9 +450,11 @@ def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> int:
         raise ValueError("each KPI may have one target per business unit")
     con.execute("BEGIN TRANSACTION")
     try:
+        before = con.execute("SELECT kpi, business_unit, value FROM targets ORDER BY ALL").fetchall()
         con.execute("DELETE FROM targets")
         if rows:
             con.executemany("INSERT INTO targets (kpi, business_unit, value) VALUES (?, ?, ?)", rows)
+        audit.record(con, actor, "targets_saved", "targets", {"before": before, "after": sorted(rows)}, rows=len(rows))
         db.bump_data_version(con)
         con.execute("COMMIT")
     except Exception:

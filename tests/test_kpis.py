@@ -5,13 +5,14 @@ migration 1 and compares the result with a value worked by hand in the
 comment beside it.
 """
 
+import json
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 import pytest
 
-from cx_metrics import db, kpis
+from cx_metrics import audit, db, kpis
 from cx_metrics.filters import Filters
 from cx_metrics.kpis import Score
 
@@ -581,10 +582,15 @@ def test_save_targets_replaces_all_and_bumps_data_version(con):
     table = pd.DataFrame(
         {"kpi": ["nps", "nps", "csat"], "business_unit": ["all", " Grocery ", None], "value": [25, 45.5, 70]}
     )
-    assert kpis.save_targets(con, table) == 3
+    assert kpis.save_targets(con, table, actor="tester") == 3
     # unit names are stripped; a missing unit means 'all'; the seeded targets are gone
     assert _targets(con) == [("csat", "all", 70.0), ("nps", "Grocery", 45.5), ("nps", "all", 25.0)]
     assert db.data_version(con) == 1
+    # ... and the audit log says who did it, with the targets before and after.
+    [event] = audit.events(con).to_dict("records")
+    assert (event["actor"], event["action"], event["rows"]) == ("tester", "targets_saved", 3)
+    details = json.loads(event["details"])
+    assert ["nps", "all", 30.0] in details["before"] and ["nps", "Grocery", 45.5] in details["after"]
 
 
 @pytest.mark.parametrize(
@@ -600,14 +606,14 @@ def test_save_targets_rejects_bad_tables_and_changes_nothing(con, rows, message)
     before = _targets(con)
     table = pd.DataFrame(rows, columns=["kpi", "business_unit", "value"])
     with pytest.raises(ValueError, match=message):
-        kpis.save_targets(con, table)
+        kpis.save_targets(con, table, actor="tester")
     assert _targets(con) == before
     assert db.data_version(con) == 0
 
 
 def test_save_targets_blank_unit_means_all(con):
     table = pd.DataFrame({"kpi": ["nps"], "business_unit": ["   "], "value": [25.0]})
-    kpis.save_targets(con, table)
+    kpis.save_targets(con, table, actor="tester")
     assert _targets(con) == [("nps", "all", 25.0)]  # actual: [("nps", "", 25.0)]
 
 
@@ -619,7 +625,7 @@ def test_save_targets_rolls_back_when_the_write_fails(con, monkeypatch):
 
     monkeypatch.setattr(kpis.db, "bump_data_version", fail)
     with pytest.raises(duckdb.IOException):
-        kpis.save_targets(con, pd.DataFrame({"kpi": ["nps"], "business_unit": ["all"], "value": [1.0]}))
+        kpis.save_targets(con, pd.DataFrame({"kpi": ["nps"], "business_unit": ["all"], "value": [1.0]}), actor="tester")
     assert _targets(con) == before
 
 
