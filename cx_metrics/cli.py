@@ -1,8 +1,8 @@
 """Command line: ``python -m cx_metrics COMMAND``.
 
 Commands: ``init`` (empty database), ``demo`` (demo data), ``kpis`` (the
-scorecard as JSON or a table). Every command takes ``--db``, defaulting to
-``$CX_DB`` or ``data/cx.duckdb``.
+scorecard as JSON or a table), ``boardpack`` (the board pack as PPTX or PDF).
+Every command takes ``--db``, defaulting to ``$CX_DB`` or ``data/cx.duckdb``.
 """
 
 from __future__ import annotations
@@ -38,15 +38,28 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--ex-rows", type=int, default=demo.DEFAULT_EX_ROWS, help="employee/partner responses")
     d.add_argument("--seed", type=int, default=42)
 
-    k = with_db(sub.add_parser("kpis", help="print the KPI scorecard for a period"))
-    k.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
-    k.add_argument("--end", type=_date, required=True, help="last day (inclusive), YYYY-MM-DD")
-    for flag, dest in [("--business-unit", "business_units"), ("--region", "regions"), ("--channel", "channels"),
-                       ("--segment", "segments"), ("--journey-stage", "journey_stages")]:
-        k.add_argument(flag, dest=dest, action="append", default=[], metavar="X", help="repeatable filter")
-    k.add_argument("--compare", choices=["previous", "year"], help="compare with the previous period or a year earlier")
+    def with_period(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
+        sp.add_argument("--end", type=_date, required=True, help="last day (inclusive), YYYY-MM-DD")
+        for flag, dest in [("--business-unit", "business_units"), ("--region", "regions"), ("--channel", "channels"),
+                           ("--segment", "segments"), ("--journey-stage", "journey_stages")]:
+            sp.add_argument(flag, dest=dest, action="append", default=[], metavar="X", help="repeatable filter")
+        sp.add_argument("--compare", choices=["previous", "year"],
+                        help="compare with the previous period or a year earlier")
+        return sp
+
+    k = with_period(with_db(sub.add_parser("kpis", help="print the KPI scorecard for a period")))
     k.add_argument("--format", choices=["json", "table"], default="json")
+
+    b = with_period(with_db(sub.add_parser("boardpack", help="write the board pack (PPTX or PDF) for a period")))
+    b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="the file to write")
+    b.add_argument("--sections", default=None, metavar="A,B", help="comma-separated sections (default: all)")
     return p
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(args.start, args.end, **{k: tuple(getattr(args, k)) for k in
+                                            ("business_units", "regions", "channels", "segments", "journey_stages")})
 
 
 def kpis_json(con, filters: Filters, compare: str | None) -> dict:
@@ -91,12 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     path = args.db or config.db_path()
     try:
         if args.command == "kpis":
-            filters = Filters(
-                args.start, args.end, **{k: tuple(getattr(args, k)) for k in
-                                         ("business_units", "regions", "channels", "segments", "journey_stages")}
-            )
             con = db.connect(path)
-            result = kpis_json(con, filters, args.compare)
+            result = kpis_json(con, _filters(args), args.compare)
             print(json.dumps(result, indent=2) if args.format == "json" else kpis_table(result))
         elif args.command == "init":
             con = db.connect(path)
@@ -105,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
             con = db.connect(path)
             counts = demo.build(con, args.cx_rows, args.ex_rows, args.seed)
             print(json.dumps({"db": str(path), **counts}))
+        elif args.command == "boardpack":
+            from . import boardpack  # PPTX/PDF libraries load only for this command
+
+            sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else None
+            result = boardpack.write(path, _filters(args), args.compare or "previous", args.out, sections)
+            print(json.dumps(result))
     except ValueError as exc:  # bad dates or filters: a message, not a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2

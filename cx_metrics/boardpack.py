@@ -1,0 +1,417 @@
+"""The board pack's content: a title, an executive summary and one section per area.
+
+:func:`build` returns a :class:`BoardPack`, plain data that the exporters
+(:mod:`cx_metrics.export`) turn into PPTX and PDF and the page previews.
+
+Sections come from a registry, so each analysis area adds its own with
+:func:`register`: a function ``(con, ctx) -> Section`` giving a title, key
+numbers, one or two charts (:class:`NativeChart` for lines and bars, which
+PowerPoint can edit, or :class:`ImageChart` holding a Plotly figure for
+heatmaps and scatters) and narrative sentences.
+
+One source of truth: every number comes from :func:`cx_metrics.kpis.measure`
+(through :func:`cx_metrics.overview.overview`) and is rounded the way
+``python -m cx_metrics kpis`` rounds it (:meth:`~cx_metrics.kpis.Score.as_json`)
+before it is formatted, so the deck and the CLI cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from . import config, fmt, kpis
+from .export import narrative
+from .filters import Compare, Filters, date_bounds
+from .overview import TILE_KPIS, Overview, overview, trend_window
+
+COMPARE_TEXT = {"previous": "the previous period", "year": "the same period last year"}
+STATUS_TEXT = {"on track": "On track", "at risk": "At risk", "off track": "Off track", None: "No target"}
+
+
+# --- What a section holds ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyNumber:
+    """A headline figure: ``label`` ('NPS'), ``value`` ('16.6'), ``detail`` ('−1.2 pts, not significant')."""
+
+    label: str
+    value: str
+    detail: str = ""
+    kpi: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+    colour: str
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class NativeChart:
+    """A chart PowerPoint draws itself (editable): line, bar (horizontal) or column.
+
+    ``categories`` label the x axis; each series has one value per category
+    (None leaves a gap). ``number_format`` is an Excel format ('0.0', '0.0"%"').
+    """
+
+    kind: Literal["line", "bar", "column"]
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    number_format: str = "0.0"
+    y_title: str = ""
+
+
+@dataclass(frozen=True)
+class ImageChart:
+    """A Plotly figure placed as a picture (heatmaps, scatters)."""
+
+    title: str
+    figure: Any  # plotly.graph_objects.Figure
+
+
+Chart = NativeChart | ImageChart
+
+
+@dataclass(frozen=True)
+class Table:
+    """Text cells, one row per item; ``status`` colours a row's last cell."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    status: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    #: One-line takeaway under the title.
+    headline: str
+    key_numbers: tuple[KeyNumber, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    table: Table | None = None
+    #: Sentences for the speaker notes (and the PDF page).
+    narrative: tuple[str, ...] = ()
+    footnote: str = ""
+
+
+@dataclass(frozen=True)
+class BoardPack:
+    org: str
+    filters: Filters
+    compare: Compare
+    comparison: Filters
+    as_of: date
+    #: Executive summary first, then the chosen sections.
+    sections: tuple[Section, ...]
+
+    @property
+    def period_text(self) -> str:
+        return fmt.period(self.filters.start, self.filters.end)
+
+    @property
+    def comparison_text(self) -> str:
+        return f"Compared with {COMPARE_TEXT[self.compare]} ({fmt.period(self.comparison.start, self.comparison.end)})"
+
+    @property
+    def filters_text(self) -> str:
+        return f"Filters: {self.filters.describe()}"
+
+    @property
+    def footer(self) -> str:
+        return f"{self.org} · {self.period_text} · {self.filters.describe()} · data as of {self.as_of:%d %b %Y}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every section builder gets: the request and the figures computed once."""
+
+    filters: Filters
+    compare: Compare
+    as_of: date
+    overview: Overview
+    #: The scorecard as ``python -m cx_metrics kpis`` prints it (2 decimals).
+    json: dict[str, dict]
+    branding: config.Branding
+
+    @property
+    def comparison_text(self) -> str:
+        return COMPARE_TEXT[self.compare]
+
+
+# --- Registry ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SectionDef:
+    key: str
+    title: str
+    build: Callable[[duckdb.DuckDBPyConnection, Context], Section]
+
+
+SECTIONS: dict[str, SectionDef] = {}
+
+
+def register(key: str, title: str):
+    """Decorator: add a section builder ``(con, ctx) -> Section`` to the pack's menu."""
+
+    def add(fn: Callable[[duckdb.DuckDBPyConnection, Context], Section]):
+        SECTIONS[key] = SectionDef(key, title, fn)
+        return fn
+
+    return add
+
+
+# --- Building a pack -----------------------------------------------------------
+
+class NoData(ValueError):
+    """The period (with these filters) has no responses at all."""
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    compare: Compare = "previous",
+    sections: tuple[str, ...] | None = None,
+    org: str | None = None,
+    branding: config.Branding | None = None,
+) -> BoardPack:
+    """The board pack for ``filters`` against ``compare``: executive summary and ``sections``
+    (default: every registered section, in registry order).
+
+    Raises NoData when no KPI has a single response in the period, and
+    ValueError for an unknown section.
+    """
+    unknown = [s for s in sections or () if s not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    branding = branding or config.branding()
+    if not any(responses(con, filters).values()):
+        first, last = kpis.data_range(con)
+        span = f"the data covers {first} to {last}" if first else "the database has no responses"
+        raise NoData(f"no responses between {filters.start} and {filters.end} for {filters.describe()}; {span}")
+    ov = overview(con, filters, compare, "month")
+    as_of = kpis.data_range(con)[1]
+    ctx = Context(filters, compare, as_of, ov, {k: t.score.as_json() for k, t in ov.tiles.items()}, branding)
+    chosen = [k for k in SECTIONS if sections is None or k in sections]
+    return BoardPack(
+        org=org or branding.org_name,
+        filters=filters,
+        compare=compare,
+        comparison=ov.comparison,
+        as_of=as_of,
+        sections=(executive_summary(ctx), *(SECTIONS[k].build(con, ctx) for k in chosen)),
+    )
+
+
+def responses(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+    """Rows in ``filters``' period per response table: ``{"cx_responses": n, "ex_responses": m}``.
+
+    A table whose columns cannot take the filters counts 0.
+    """
+    out = {}
+    for table in ("cx_responses", "ex_responses"):
+        where, params = filters.where(table)
+        dates, date_params = date_bounds(table, filters.start, filters.end)
+        out[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {dates} AND {where}",
+                                 date_params + params).fetchone()[0]
+    return out
+
+
+def period_choices(first: date, as_of: date, kind: Literal["month", "quarter"]) -> list[tuple[str, date, date]]:
+    """Whole months or quarters with data, latest first: ``[(label, start, end)]``.
+
+    The latest one ends at ``as_of`` and says so when it is not complete
+    ('November 2026 (to 12 Nov)').
+    """
+    months = 1 if kind == "month" else 3
+    period = pd.Period(as_of, freq="M" if kind == "month" else "Q")
+    out = []
+    while period.end_time.date() >= first:
+        start, end = period.start_time.date(), period.end_time.date()
+        label = f"{start:%B %Y}" if months == 1 else f"Q{period.quarter} {period.year} ({start:%b}–{end:%b})"
+        if end > as_of:
+            label += f" (to {as_of.day} {as_of:%b})"
+        out.append((label, max(start, first), min(end, as_of)))
+        period -= 1
+    return out
+
+
+# --- Tables -------------------------------------------------------------------------
+
+SCORECARD_COLUMNS = ["kpi", "label", "value", "n", "ci_low", "ci_high", "previous", "delta", "p_value",
+                     "significant", "target", "status", "low_base", "suppressed"]
+
+
+def scorecard_table(ov: Overview) -> pd.DataFrame:
+    """The overview's KPIs as one tidy table (for downloads): one row per KPI.
+
+    Columns: kpi, label, value, n, ci_low, ci_high, previous, delta, p_value,
+    significant, target, status, low_base, suppressed. Numbers are rounded as
+    in ``python -m cx_metrics kpis`` (2 decimals, p 4); hidden EX figures are empty.
+    """
+    rows = []
+    for key, tile in ov.tiles.items():
+        j = tile.score.as_json()
+        rows.append({
+            "kpi": key, "label": kpis.KPIS[key].label, **{c: j.get(c) for c in SCORECARD_COLUMNS[2:10]},
+            "target": tile.target, "status": tile.status,
+            "low_base": tile.score.low_base, "suppressed": tile.score.suppressed,
+        })
+    return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+
+
+# --- Executive summary ----------------------------------------------------------------
+
+SUMMARY_COLUMNS = ("KPI", "Value", "95% CI", "n", "Change", "Significance", "Target", "Status")
+
+
+def _summary_row(key: str, j: dict, tile) -> tuple[str, ...]:
+    if j.get("suppressed"):
+        return (kpis.KPIS[key].label, "Hidden", "fewer than 5 respondents", "—", "—", "—",
+                fmt.value(key, tile.target), STATUS_TEXT[None] if tile.target is None else "—")
+    ci = "—" if j["ci_low"] is None else f"{fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])}"
+    p = j.get("p_value")
+    sig = "—" if p is None else ("Significant" if j["significant"] else "Not significant") + f" ({narrative._p(p)})"
+    n = "—" if not j["n"] else f"{j['n']:,}" + (" (low base)" if j.get("low_base") else "")
+    return (kpis.KPIS[key].label, fmt.value(key, j["value"]), ci, n, fmt.delta(key, j.get("delta")) or "—", sig,
+            fmt.value(key, tile.target), STATUS_TEXT[tile.status])
+
+
+def executive_summary(ctx: Context) -> Section:
+    """The KPI table (value, 95% CI, n, change, significance, target, status) and its story."""
+    tiles = ctx.overview.tiles
+    rows = tuple(_summary_row(k, ctx.json[k], tiles[k]) for k in TILE_KPIS)
+    significant = {k: ctx.json[k]["delta"] for k in TILE_KPIS if ctx.json[k].get("significant")}
+    headline = narrative.summary_sentence({k: tiles[k].status for k in TILE_KPIS}, significant)
+    sentences = [headline]
+    for k in TILE_KPIS:
+        target = narrative.target_sentence(k, tiles[k].status, tiles[k].target)
+        sentences.append(" ".join(filter(None, [narrative.kpi_sentence(k, ctx.json[k], ctx.comparison_text), target])))
+    return Section(
+        key="summary",
+        title="Executive summary",
+        headline=headline,
+        table=Table(SUMMARY_COLUMNS, rows, tuple(tiles[k].status for k in TILE_KPIS)),
+        narrative=tuple(sentences),
+        footnote=(f"Change against {ctx.comparison_text}; significant when p < 0.05. On track: at or above target; "
+                  "at risk: below, but the target is inside the 95% CI; off track: otherwise."),
+    )
+
+
+# --- Sections --------------------------------------------------------------------------
+
+def _key_number(ctx: Context, key: str) -> KeyNumber:
+    j = ctx.json[key]
+    if j.get("suppressed"):
+        return KeyNumber(kpis.KPIS[key].label, "Hidden", "fewer than 5 respondents", key)
+    if j.get("delta") is not None:
+        detail = f"{fmt.delta(key, j['delta'])} · {'significant' if j['significant'] else 'not significant'}"
+    else:
+        detail = f"n = {j['n']:,}" if j["n"] else "no responses"
+    return KeyNumber(kpis.KPIS[key].label, fmt.value(key, j["value"]), detail, key)
+
+
+def monthly_trend(ctx: Context, key: str) -> tuple[list[date], list[float | None]]:
+    """The overview's monthly points for ``key`` over the 12-month window, rounded like the CLI.
+
+    Every month of the window appears; a month without data (or hidden) is None.
+    """
+    window = trend_window(ctx.filters)
+    months = pd.period_range(window.start, window.end, freq="M")
+    rows = ctx.overview.sparklines[ctx.overview.sparklines["kpi"] == key]
+    by_month = {pd.Timestamp(p).to_period("M"): v for p, v in zip(rows["period"], rows["value"])}
+    values = [by_month.get(m) for m in months]
+    return [m.start_time.date() for m in months], [None if v is None or pd.isna(v) else round(float(v), 2)
+                                                    for v in values]
+
+
+def _trend_chart(ctx: Context, key: str, title: str, colour: str) -> NativeChart:
+    months, values = monthly_trend(ctx, key)
+    series = [Series(kpis.KPIS[key].label, tuple(values), colour)]
+    target = ctx.overview.tiles[key].target
+    if target is not None:
+        series.append(Series(f"Target {fmt.value(key, target)}", tuple(target for _ in months), "#555555", dashed=True))
+    return NativeChart("line", title, tuple(f"{m:%b %y}" for m in months), tuple(series), y_title=kpis.KPIS[key].label)
+
+
+@register("overview", "Overview: customer and employee trends")
+def overview_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
+    """NPS and eNPS by month over the last 12 months, as native line charts, with their targets."""
+    b = ctx.branding
+    charts = (
+        _trend_chart(ctx, "nps", "Customers: NPS by month", b.cx_colour),
+        _trend_chart(ctx, "enps", "Employees and partners: eNPS by month", b.ex_colour),
+    )
+    sentences = [narrative.kpi_sentence(k, ctx.json[k], ctx.comparison_text) for k in ("nps", "enps")]
+    sentences += [s for k in ("nps", "enps") if (s := narrative.trend_sentence(k, list(zip(*monthly_trend(ctx, k)))))]
+    window = trend_window(ctx.filters)
+    return Section(
+        key="overview",
+        title="Customer and employee experience",
+        headline=sentences[0],
+        key_numbers=tuple(_key_number(ctx, k) for k in TILE_KPIS),
+        charts=charts,
+        narrative=tuple(sentences),
+        footnote=(f"Changes against {ctx.comparison_text} ({fmt.period(ctx.overview.comparison.start, ctx.overview.comparison.end)}). "
+                  f"Monthly values {fmt.period(window.start, window.end)}; employee months with fewer than "
+                  f"{config.EX_MIN_RESPONDENTS} respondents are left out to protect anonymity."),
+    )
+
+
+def month_bounds(ctx_filters: Filters, month: date) -> Filters:
+    """The filters of one trend month (clipped to the trend window): used to check chart points."""
+    window = trend_window(ctx_filters)
+    end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+    return ctx_filters.with_dates(max(month, window.start), min(end, window.end))
+
+
+
+# --- Files ------------------------------------------------------------------------------
+
+FORMATS = (".pptx", ".pdf")
+
+
+def render(pack: BoardPack, kind: str) -> bytes:
+    """The pack as ``"pptx"`` or ``"pdf"`` bytes."""
+    from . import export
+
+    return export.pptx_bytes(pack) if kind == "pptx" else export.pdf_bytes(pack)
+
+
+def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str, ...] | None = None) -> dict:
+    """Build the pack from the database at ``db_path`` and write ``out`` (.pptx or .pdf).
+
+    Returns ``{"out", "format", "slides", "sections", "seconds"}``. Raises
+    ValueError (NoData included) with a one-line message for a missing database,
+    a wrong file type, an unknown section or a period without data.
+    """
+    import time
+    from pathlib import Path
+
+    from . import db
+
+    started = time.perf_counter()
+    out, db_path = Path(out), Path(db_path)
+    if out.suffix.lower() not in FORMATS:
+        raise ValueError(f"--out must end in .pptx or .pdf, not {out.name!r}")
+    if not db_path.exists():
+        raise ValueError(f"database {db_path} not found")
+    con = db.connect(db_path)
+    try:
+        pack = build(con, filters, compare, sections)
+    finally:
+        con.close()
+    out.write_bytes(render(pack, out.suffix.lower()[1:]))
+    return {
+        "out": str(out), "format": out.suffix.lower()[1:], "slides": len(pack.sections) + 1,
+        "sections": [s.key for s in pack.sections], "seconds": round(time.perf_counter() - started, 2),
+    }

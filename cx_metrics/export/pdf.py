@@ -1,0 +1,162 @@
+"""The board pack as a PDF (reportlab): the same pages as the deck, one section per page.
+
+Each page is the slide (same 16:9 geometry from :mod:`cx_metrics.export.layout`)
+with a notes band underneath holding what the deck keeps in its speaker notes,
+because a PDF reader has no presenter. Charts are the very Plotly figures the
+page previews, rendered to PNG by kaleido.
+
+Why reportlab: it is pure Python (no system libraries, unlike WeasyPrint's
+Pango/Cairo), writes real text (searchable, selectable, crisp) and gives exact
+positions, so the PDF can follow the slide layout point for point.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from reportlab.lib.colors import HexColor
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from .. import config
+from . import figures, layout
+from .layout import Box
+from .slides import MUTED, STATUS_FILL, TEXT
+
+if TYPE_CHECKING:  # boardpack imports this package's narrative module
+    from ..boardpack import BoardPack, Section, Table
+
+NOTES = Box(layout.MARGIN, layout.H + 14, layout.W - 2 * layout.MARGIN, 170)
+PAGE_H = NOTES.y + NOTES.h + 16
+
+
+def _c(hex_colour: str) -> HexColor:
+    return HexColor("#" + hex_colour.lstrip("#"))
+
+
+class _Page:
+    """Drawing in the layout's top-left coordinates on a reportlab canvas."""
+
+    def __init__(self, canvas: Canvas):
+        self.cv = canvas
+
+    def y(self, top: float) -> float:
+        return PAGE_H - top
+
+    def rect(self, box: Box, fill: str, line: str | None = None) -> None:
+        self.cv.setFillColor(_c(fill))
+        if line:
+            self.cv.setStrokeColor(_c(line))
+            self.cv.setLineWidth(0.75)
+        self.cv.rect(box.x, self.y(box.y + box.h), box.w, box.h, fill=1, stroke=1 if line else 0)
+
+    def text(self, box: Box, text: str, max_size: float, min_size: float, *, bold: bool = False,
+             colour: str = TEXT, align: str = "left", middle: bool = False) -> None:
+        f = layout.fit(text, box.w, box.h, max_size, min_size, bold=bold)
+        block = len(f.lines) * f.size * layout.LEADING
+        top = box.y + layout.INSET_Y + ((box.h - 2 * layout.INSET_Y - block) / 2 if middle else 0)
+        self.cv.setFillColor(_c(colour))
+        self.cv.setFont(layout.FONT_BOLD if bold else layout.FONT, f.size)
+        for i, line in enumerate(f.lines):
+            baseline = self.y(top + f.size * (0.9 + i * layout.LEADING))
+            if align == "right":
+                self.cv.drawRightString(box.x + box.w - layout.INSET_X, baseline, line)
+            else:
+                self.cv.drawString(box.x + layout.INSET_X, baseline, line)
+
+    def image(self, data: bytes, box: Box) -> None:
+        self.cv.drawImage(ImageReader(io.BytesIO(data)), box.x, self.y(box.y + box.h), box.w, box.h,
+                          preserveAspectRatio=True, anchor="c", mask="auto")
+
+    def logo(self, brand: config.Branding, box: Box) -> None:
+        self.cv.drawImage(str(brand.logo), box.x, self.y(box.y + box.h), box.w, box.h, preserveAspectRatio=True,
+                          anchor="e", mask="auto")
+
+
+def _notes(p: _Page, lines: list[str]) -> None:
+    p.cv.setStrokeColor(_c("D9DEE5"))
+    p.cv.line(layout.MARGIN, p.y(layout.H + 4), layout.W - layout.MARGIN, p.y(layout.H + 4))
+    p.text(Box(NOTES.x, NOTES.y, NOTES.w, 18), "Notes", 10, 10, bold=True, colour=MUTED)
+    p.text(Box(NOTES.x, NOTES.y + 18, NOTES.w, NOTES.h - 18), "\n".join(lines), 11, 8, colour=TEXT)
+
+
+def _title_page(p: _Page, pack: BoardPack, brand: config.Branding) -> None:
+    p.rect(Box(0, 0, layout.W, 300), brand.primary)
+    p.text(Box(64, 88, layout.W - 128, 60), pack.org, 40, 24, bold=True, colour="FFFFFF")
+    p.text(Box(64, 152, layout.W - 128, 44), "Board pack: customer and employee experience", 24, 16, colour="FFFFFF")
+    p.text(Box(64, 214, layout.W - 128, 50), pack.period_text, 30, 18, bold=True, colour="FFFFFF")
+    lines = [pack.comparison_text, pack.filters_text, f"Data as of {pack.as_of:%d %B %Y}"]
+    for i, line in enumerate(lines):
+        p.text(Box(64, 326 + i * 34, layout.W - 128 - layout.LOGO_W, 32), line, 18, 11)
+    if brand.logo:
+        p.logo(brand, Box(layout.W - 64 - 160, 440, 160, 60))
+    _notes(p, ["Every number comes from the dashboard's KPI engine, the same as `python -m cx_metrics kpis` "
+               "for these filters."])
+
+
+def _table(p: _Page, table: Table, box: Box, brand: config.Branding) -> None:
+    size, widths = layout.table_widths(table.columns, table.rows, box.w, 14, 9)
+    row_h = min(box.h / (len(table.rows) + 1), size * 3.4)
+    for r, row in enumerate([table.columns, *table.rows]):
+        status = table.status[r - 1] if r and table.status else None
+        x = box.x
+        for c, (value, w) in enumerate(zip(row, widths)):
+            cell = Box(x, box.y + r * row_h, w, row_h)
+            colour = TEXT
+            if r == 0:
+                p.rect(cell, brand.primary)
+                colour = "FFFFFF"
+            elif c == len(row) - 1 and status in STATUS_FILL:
+                p.rect(cell, STATUS_FILL[status])
+                colour = "FFFFFF"
+            else:
+                p.rect(cell, "FFFFFF" if r % 2 else "F4F6F9")
+            p.text(cell, value, size, 7, bold=r == 0 or c == 0, colour=colour, middle=True)
+            x += w
+
+
+def _section_page(p: _Page, pack: BoardPack, section: Section, brand: config.Branding, number: int) -> None:
+    p.text(layout.TITLE, section.title, 28, 18, bold=True, colour=brand.primary, middle=True)
+    p.rect(layout.RULE, brand.accent)
+    if brand.logo:
+        p.logo(brand, layout.LOGO)
+    p.text(layout.HEADLINE, section.headline, 16, 11)
+    body = layout.BODY
+    if section.key_numbers:
+        body = layout.BODY_WITH_NUMBERS
+        cells = layout.columns(layout.KEY_NUMBERS, len(section.key_numbers), 10)
+        for kn, cell in zip(section.key_numbers, cells):
+            p.rect(cell, "F4F6F9", line="D9DEE5")
+            p.text(Box(cell.x, cell.y + 2, cell.w, 18), kn.label, 11, 8, colour=MUTED)
+            p.text(Box(cell.x, cell.y + 18, cell.w, 28), kn.value, 22, 12, bold=True, colour=brand.primary)
+            if kn.detail:
+                p.text(Box(cell.x, cell.y + 44, cell.w, 20), kn.detail, 9, 7, colour=MUTED)
+    if section.table is not None:
+        _table(p, section.table, body, brand)
+    elif section.charts:
+        for chart, box in zip(section.charts, layout.columns(body, len(section.charts))):
+            fig = figures.figure(chart, height=int(box.h * 4 / 3))
+            p.image(figures.png(fig, int(box.w * 4 / 3), int(box.h * 4 / 3), scale=2), box)
+    if section.footnote:
+        p.text(layout.FOOTNOTE, section.footnote, 10, 8, colour=MUTED)
+    p.text(layout.FOOTER, pack.footer, 10, 8, colour=MUTED)
+    p.text(layout.PAGE_NO, str(number), 10, 8, colour=MUTED, align="right")
+    _notes(p, list(section.narrative))
+
+
+def pdf_bytes(pack: BoardPack, brand: config.Branding | None = None) -> bytes:
+    """The PDF: a title page, then one page per section (executive summary first)."""
+    brand = brand or config.branding()
+    buf = io.BytesIO()
+    cv = Canvas(buf, pagesize=(layout.W, PAGE_H), pageCompression=1)
+    cv.setTitle(f"{pack.org} board pack, {pack.period_text}")
+    cv.setAuthor(pack.org)
+    page = _Page(cv)
+    _title_page(page, pack, brand)
+    cv.showPage()
+    for i, section in enumerate(pack.sections, start=2):
+        _section_page(page, pack, section, brand, i)
+        cv.showPage()
+    cv.save()
+    return buf.getvalue()
