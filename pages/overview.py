@@ -4,7 +4,9 @@ import streamlit as st
 
 from cx_metrics import charts, fmt, kpis
 from cx_metrics.overview import overview, trend_window
-from pages.shared import COMPARE, load, view
+from pages.shared import COMPARE, load, require, view
+
+require("view")
 
 STATUS_BADGE = {  # text always says the status; colour and icon only repeat it
     "on track": ("green", ":material/check_circle:"),

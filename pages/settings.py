@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import db, kpis
-from pages.shared import cursor, db_path, load
+from pages.shared import cursor, db_path, load, require
 
+user = require("edit_targets")
 st.title("Settings")
 st.subheader("Targets")
 st.write(
@@ -29,7 +30,7 @@ edited = st.data_editor(
 if st.button("Save targets", key="save_targets", type="primary"):
     try:
         with cursor() as cur:
-            saved = kpis.save_targets(cur, pd.DataFrame(edited))
+            saved = kpis.save_targets(cur, pd.DataFrame(edited), actor=user.email)
     except ValueError as exc:
         st.error(f"Targets not saved: {exc}")
     else:

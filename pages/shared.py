@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
-from cx_metrics import config, db, demo, kpis
+from cx_metrics import access, config, db, demo, kpis
 from cx_metrics.filters import Filters
 from cx_metrics.overview import default_period
 
@@ -78,6 +79,54 @@ def load(fn, *args, **kwargs):
     """``fn(cursor, *args, **kwargs)``, cached until the data version changes."""
     key = f"{fn.__module__}.{fn.__qualname__}"
     return _cached(fn, key, db_path(), data_version(), args, tuple(sorted(kwargs.items())))
+
+
+# --- Who is using the app -----------------------------------------------------
+
+def auth_configured() -> bool:
+    """Sign-in is on when secrets.toml has an ``[auth]`` section."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+
+
+def current_user() -> access.User | None:
+    """The user of this session; None when sign-in is on and nobody has signed in.
+
+    Without ``[auth]`` the app is in single-user local mode: the person at
+    this computer may do everything (app.py refuses other machines).
+    """
+    if not auth_configured():
+        return access.local_user()
+    if not st.user.is_logged_in:
+        return None
+    claims = st.user.to_dict()
+    role = access.role_for(claims, access.load_rules())
+    email = str(claims.get("email") or claims.get("sub") or "")
+    return access.User(email=email, name=str(claims.get("name") or email), role=role)
+
+
+def require(action: str) -> access.User:
+    """Stop the page, with a clear refusal, unless this user may do ``action``.
+
+    Every page calls it first; navigation hiding a page is only a courtesy.
+    """
+    user = current_user()
+    if user is None:
+        st.info("Please sign in to see this page.", icon=":material/lock:")
+        if st.button("Sign in", key="sign_in", type="primary", icon=":material/login:"):
+            st.login()
+        st.stop()
+    if not user.can(action):
+        need = access.PERMISSIONS.get(action, "admin")
+        st.error(
+            f"Your role is **{user.role or 'none'}**. This page needs the **{need}** role. "
+            "Ask an admin if you need access.",
+            icon=":material/block:",
+        )
+        st.stop()
+    return user
 
 
 def _period(preset: str, first: date, as_of: date) -> tuple[date, date]:

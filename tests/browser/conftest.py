@@ -72,7 +72,7 @@ class Server:
     expected: Expected
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -141,18 +141,25 @@ def server(tmp_path_factory, chromium_executable) -> Iterator[Server]:
 
 
 @contextmanager
-def serve(path: Path, tmp: Path) -> Iterator[tuple[str, Path]]:
-    """`streamlit run app.py` on ``path`` and a free port: yields (url, log)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+def serve(
+    path: Path, tmp: Path, *, port: int | None = None, env: dict | None = None, args: tuple[str, ...] = (),
+    host: str = "127.0.0.1",
+) -> Iterator[tuple[str, Path]]:
+    """`streamlit run app.py` on ``path`` and a free port: yields (url, log).
+
+    ``env`` and ``args`` add environment variables and streamlit options;
+    ``host`` is the name the URL uses (sign-in cookies need "localhost").
+    """
+    port = port or free_port()
+    url = f"http://{host}:{port}"
     log = tmp / f"streamlit-{port}.log"
     # No file watcher: other files changing during a test run must not put a
     # "source changed" banner into the screenshots.
-    env = {**os.environ, "CX_DB": str(path), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+    env = {**os.environ, "CX_DB": str(path), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", *args,
     ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cx_metrics import db, fmt, kpis
+from cx_metrics import audit, db, fmt, kpis
 from pagetools import OVERVIEW_PAGE, SETTINGS_PAGE, default_filters, expected, tile_badge, with_con
 
 DEFAULT_TARGETS = {"ces": 5.0, "csat": 80.0, "engagement": 70.0, "enps": 20.0, "nps": 30.0, "retention": 90.0}
@@ -77,7 +77,7 @@ def test_target_changed_in_the_database_reaches_the_overview_badge(make_app, dem
 
     table = with_con(demo_db_copy, kpis.targets)
     table.loc[table["kpi"] == "nps", "value"] = 35.0
-    assert with_con(demo_db_copy, kpis.save_targets, table) == 6
+    assert with_con(demo_db_copy, kpis.save_targets, table, actor="tester") == 6
 
     at.run()  # same session: the bumped data version must bypass the cached overview
     assert not at.exception
@@ -94,6 +94,9 @@ def test_editing_a_target_on_the_page_saves_it(make_app, demo_db_copy):
     assert not at.exception
     assert at.success[0].value.startswith("Saved 6 targets")
     assert db_targets(demo_db_copy) == DEFAULT_TARGETS | {"nps": 12.0}
+    # Local mode: the audit log names the local user.
+    event = with_con(demo_db_copy, audit.events).iloc[0]
+    assert (event["actor"], event["action"]) == ("local", "targets_saved")
 
     at.switch_page(OVERVIEW_PAGE).run()
     assert not at.exception
