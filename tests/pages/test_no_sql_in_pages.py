@@ -99,7 +99,9 @@ def streamlit_imports(source: str) -> list[str]:
 
 
 PAGE_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
-CORE_FILES = sorted((ROOT / "cx_metrics").glob("*.py"))
+CORE_FILES = sorted((ROOT / "cx_metrics").rglob("*.py"))
+#: Page scripts: everything in pages/ but the shared glue.
+PAGE_SCRIPTS = [p for p in PAGE_FILES if p.parent.name == "pages" and p.name != "shared.py"]
 
 
 def _ids(paths: list[Path]) -> list[str]:
@@ -119,6 +121,68 @@ def test_pages_hold_no_sql_and_no_statistics(path):
 @pytest.mark.parametrize("path", CORE_FILES, ids=_ids(CORE_FILES))
 def test_cx_metrics_does_not_import_streamlit(path):
     assert streamlit_imports(path.read_text()) == []
+
+
+def first_require(source: str) -> str | None:
+    """The permission a page script checks before anything else it draws:
+    the argument of ``require(...)`` in its first statement after imports."""
+    body = [n for n in ast.parse(source).body
+            if not isinstance(n, (ast.Import, ast.ImportFrom)) and not _is_docstring(n)]
+    if not body:
+        return None
+    node = body[0]
+    call = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+    if (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "require"
+            and call.args and isinstance(call.args[0], ast.Constant)):
+        return call.args[0].value
+    return None
+
+
+def _is_docstring(node: ast.AST) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+@pytest.mark.parametrize("path", PAGE_SCRIPTS, ids=_ids(PAGE_SCRIPTS))
+def test_every_page_checks_its_permission_first(path):
+    """Roles are enforced in the page, not only by hiding it from navigation."""
+    from cx_metrics.access import PERMISSIONS
+
+    assert first_require(path.read_text()) in PERMISSIONS
+
+
+def unsafe_html(source: str) -> list[int]:
+    """Lines passing ``unsafe_allow_html=True`` (or anything not literally False)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg == "unsafe_allow_html" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False)
+    ]
+
+
+@pytest.mark.parametrize("path", PAGE_FILES + CORE_FILES, ids=_ids(PAGE_FILES + CORE_FILES))
+def test_no_unsafe_html(path):
+    """Comments, unit names and file names come from uploads: no raw HTML anywhere."""
+    assert unsafe_html(path.read_text()) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "want"),
+    [
+        ('"""Doc."""\nimport x\nuser = require("upload")\nst.title("x")', "upload"),
+        ('require("view")', "view"),
+        ('st.title("x")\nrequire("view")', None),  # too late: something was drawn first
+        ("", None),
+    ],
+)
+def test_first_require_detector(source, want):
+    assert first_require(source) == want
+
+
+def test_unsafe_html_detector():
+    assert unsafe_html('st.markdown(x, unsafe_allow_html=True)\nst.markdown(y)\nst.html(z, unsafe_allow_html=flag)') == [1, 3]
+    assert unsafe_html("st.markdown(x, unsafe_allow_html=False)") == []
 
 
 # --- The detectors can fail -------------------------------------------------------
