@@ -15,6 +15,9 @@ PAGES = {
     "Dashboard": [
         ("pages/overview.py", "Overview", ":material/dashboard:", "view"),
     ],
+    "Reports": [
+        ("pages/boardpack.py", "Board pack", ":material/slideshow:", "view"),
+    ],
     "Admin": [
         ("pages/settings.py", "Settings", ":material/tune:", "edit_targets"),
     ],

@@ -113,6 +113,8 @@ class BoardPack:
     as_of: date
     #: Executive summary first, then the chosen sections.
     sections: tuple[Section, ...]
+    #: The KPIs as numbers (:func:`scorecard_table`), for downloads.
+    scorecard: pd.DataFrame | None = None
 
     @property
     def period_text(self) -> str:
@@ -209,6 +211,7 @@ def build(
         comparison=ov.comparison,
         as_of=as_of,
         sections=(executive_summary(ctx), *(SECTIONS[k].build(con, ctx) for k in chosen)),
+        scorecard=scorecard_table(ov),
     )
 
 

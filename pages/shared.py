@@ -176,3 +176,33 @@ def sidebar_filters() -> View | None:
 def view() -> View | None:
     """The filters the sidebar holds for this run; None when there is no data."""
     return st.session_state.get("_view")
+
+
+# --- Downloads ------------------------------------------------------------------------
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_downloads(df, name: str, key: str) -> None:
+    """CSV and XLSX download buttons for ``df``, named ``name.csv`` / ``name.xlsx``.
+
+    Text cells that a spreadsheet could run as a formula are neutralised
+    (cx_metrics.export.tables); the files are built only when clicked.
+    """
+    from cx_metrics import export
+
+    left, right, _ = st.columns([1, 1, 6], gap="small")
+    left.download_button("CSV", data=lambda: export.csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+                         key=f"{key}_csv", on_click="ignore", icon=":material/download:", width="stretch")
+    right.download_button("XLSX", data=lambda: export.xlsx_bytes(df), file_name=f"{name}.xlsx", mime=XLSX_MIME,
+                          key=f"{key}_xlsx", on_click="ignore", icon=":material/download:", width="stretch")
+
+
+def chart(fig, key: str, name: str | None = None) -> None:
+    """A Plotly chart with a PNG download under it (rendered by kaleido when clicked)."""
+    from cx_metrics import export
+
+    st.plotly_chart(fig, key=key)
+    height = fig.layout.height or 450
+    st.download_button("PNG", data=lambda: export.png(fig, 1000, height), file_name=f"{name or key}.png",
+                       mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")

@@ -46,7 +46,7 @@ def kpi_sentence(key: str, j: dict, comparison: str) -> str:
     low = " The base is small (n < 30): read it with care." if j.get("low_base") else ""
     d = j.get("delta")
     if d is None:
-        return f"{label} is {level}{ci}; there is no {comparison} to compare with.{low}"
+        return f"{label} is {level}{ci}; there is no data for {comparison} to compare with.{low}"
     shown = f"{d:.{KPIS[key].decimals}f}"
     if float(shown) == 0:
         return f"{label} is {level}{ci}, unchanged against {comparison}.{low}"

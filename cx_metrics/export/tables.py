@@ -9,6 +9,7 @@ the cells are also written as strings, never as formulas or links.
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pandas as pd
@@ -34,8 +35,12 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with a byte-order mark, so Excel reads accents right), no index."""
-    return neutralise(df).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV (with a byte-order mark, so Excel reads accents right), no index.
+
+    Text is always quoted (so a carriage return inside a comment cannot end the
+    row); numbers are not, so they stay numbers.
+    """
+    return neutralise(df).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8-sig")
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:

@@ -1,0 +1,86 @@
+"""Board pack: pick a period, comparison and sections; preview the slides; download PPTX and PDF."""
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import boardpack, config, export, kpis
+from pages.shared import COMPARE, chart, load, require, table_downloads, view
+
+require("view")
+
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+KINDS = {"Month": "month", "Quarter": "quarter", "Custom": "custom"}
+
+st.title("Board pack")
+v = view()
+if v is None:
+    st.info("The database has no responses yet, so there is nothing to report. Load a survey file or build "
+            "the demo data (`python -m cx_metrics demo`).")
+    st.stop()
+
+first, as_of = load(kpis.data_range)
+brand = config.branding()
+left, middle, right = st.columns([1, 1.4, 1.2])
+kind = KINDS[left.segmented_control("Period", list(KINDS), default="Quarter", key="bp_kind", required=True)]
+if kind == "custom":
+    picked = middle.date_input("Dates (inclusive)", value=(v.filters.start, v.filters.end), min_value=first,
+                               max_value=as_of, key="bp_dates", format="YYYY-MM-DD")
+    start, end = (picked[0], picked[-1]) if picked else (v.filters.start, v.filters.end)
+else:
+    choices = boardpack.period_choices(first, as_of, kind)
+    label = middle.selectbox(kind.capitalize(), [c[0] for c in choices], key=f"bp_{kind}")
+    _, start, end = next(c for c in choices if c[0] == label)
+compare = right.radio("Compare with", list(COMPARE), index=list(COMPARE).index(v.compare), format_func=COMPARE.get,
+                      key="bp_compare", horizontal=True)
+sections = st.multiselect(
+    "Sections (after the title slide and the executive summary)", list(boardpack.SECTIONS),
+    default=list(boardpack.SECTIONS), format_func=lambda k: boardpack.SECTIONS[k].title, key="bp_sections",
+)
+org = st.text_input("Organisation name", value=brand.org_name, key="bp_org",
+                    help="Shown on the title slide. The default comes from branding.toml.")
+filters = v.filters.with_dates(start, end)
+st.caption(f"Filters from the sidebar: {filters.describe()}. Data as of {as_of:%d %b %Y}.")
+
+try:
+    pack = load(boardpack.build, filters, compare, tuple(sections), org or None)
+except boardpack.NoData as exc:
+    st.warning(f"Nothing to report: {exc}.", icon=":material/block:")
+    st.stop()
+
+stem = f"board-pack-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}"
+d1, d2, _ = st.columns([1, 1, 2])
+d1.download_button("Download PowerPoint", data=lambda: boardpack.render(pack, "pptx"), file_name=f"{stem}.pptx",
+                   mime=PPTX_MIME, key="bp_download_pptx", type="primary", on_click="ignore",
+                   icon=":material/slideshow:", width="stretch")
+d2.download_button("Download PDF", data=lambda: boardpack.render(pack, "pdf"), file_name=f"{stem}.pdf",
+                   mime="application/pdf", key="bp_download_pdf", on_click="ignore",
+                   icon=":material/picture_as_pdf:", width="stretch")
+st.caption(f"{len(pack.sections) + 1} slides. Lines are native PowerPoint charts (editable); the speaker notes "
+           "carry the narrative. The PDF has the same pages, with the notes under each.")
+
+st.subheader("Preview")
+with st.container(border=True, key="bp_slide_title"):
+    st.markdown(f"**1 · {pack.org}** — Board pack: customer and employee experience")
+    st.markdown(f"### {pack.period_text}")
+    st.caption(f"{pack.comparison_text} · {pack.filters_text} · Data as of {pack.as_of:%d %b %Y}")
+
+for number, section in enumerate(pack.sections, start=2):
+    with st.container(border=True, key=f"bp_slide_{section.key}"):
+        st.markdown(f"**{number} · {section.title}**")
+        st.write(section.headline)
+        if section.key_numbers:
+            for col, kn in zip(st.columns(len(section.key_numbers)), section.key_numbers):
+                col.metric(kn.label, kn.value)
+                col.caption(kn.detail)
+        if section.table is not None:
+            st.dataframe(pd.DataFrame(list(section.table.rows), columns=list(section.table.columns)),
+                         hide_index=True, key=f"bp_table_{section.key}")
+            if section.key == "summary":
+                table_downloads(pack.scorecard, f"{stem}-kpis", "bp_summary")
+        for col, (i, c) in zip(st.columns(len(section.charts)) if section.charts else [], enumerate(section.charts)):
+            with col:
+                chart(export.figure(c), key=f"bp_chart_{section.key}_{i}", name=f"{stem}-{section.key}-{i + 1}")
+        if section.footnote:
+            st.caption(section.footnote)
+        with st.expander("Speaker notes"):
+            st.markdown("\n".join(f"- {s}" for s in section.narrative))

@@ -1,0 +1,360 @@
+"""The board pack: decks built with the CLI and read back, numbers checked against `kpis`.
+
+The acceptance test of the issue: build PPTX and PDF with
+``python -m cx_metrics boardpack``, read them back (python-pptx, pypdf), and
+compare every number with :func:`cx_metrics.cli.kpis_json`, the function
+behind ``python -m cx_metrics kpis --format json``, for the same filters.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pypdf import PdfReader
+
+from cx_metrics import boardpack, cli, config, db, demo, fmt, kpis
+from cx_metrics.export import layout, narrative
+from cx_metrics.filters import Filters
+
+ROOT = Path(__file__).resolve().parents[1]
+Q3 = Filters(date(2026, 7, 1), date(2026, 9, 30))
+Q3_ARGS = ["--start", "2026-07-01", "--end", "2026-09-30"]
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bp") / "demo.duckdb"
+    con = db.connect(path)
+    demo.build(con, cx_rows=40_000, ex_rows=12_000)
+    con.close()
+    return path
+
+
+def cli_json(path: Path, filters: Filters, compare: str | None) -> dict:
+    con = db.connect(path)
+    try:
+        return cli.kpis_json(con, filters, compare)
+    finally:
+        con.close()
+
+
+def run_cli(path: Path, out: Path, *extra: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "cx_metrics", "boardpack", "--db", str(path), *extra, "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def deck(demo_path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("deck") / "q3.pptx"
+    result = run_cli(demo_path, out, *Q3_ARGS, "--compare", "year", "--business-unit", "Grocery")
+    return result, Presentation(str(out))
+
+
+def texts(slide) -> list[str]:
+    return [s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text]
+
+
+def table_rows(slide) -> list[list[str]]:
+    (table,) = [s.table for s in slide.shapes if s.has_table]
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+# --- The deck, read back -------------------------------------------------------------
+
+def test_slides_titles_and_notes(deck):
+    result, prs = deck
+    assert result["slides"] == len(prs.slides) == 3
+    assert result["sections"] == ["summary", "overview"]
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 13.333 × 7.5 in: 16:9
+    title, summary, overview = prs.slides
+    assert texts(title)[:3] == ["Demo Retail Group", "Board pack: customer and employee experience",
+                                "1 Jul – 30 Sep 2026"]
+    assert "Compared with the same period last year (1 Jul – 30 Sep 2025)" in texts(title)
+    assert "Filters: business unit: Grocery" in texts(title)
+    assert texts(summary)[0] == "Executive summary"
+    assert texts(overview)[0] == "Customer and employee experience"
+    for slide in prs.slides:
+        assert slide.has_notes_slide and len(slide.notes_slide.notes_text_frame.text) > 80
+
+
+def test_summary_table_equals_the_kpis_json(demo_path, deck):
+    _, prs = deck
+    f = Filters(Q3.start, Q3.end, business_units=("Grocery",))
+    want = cli_json(demo_path, f, "year")
+    rows = table_rows(prs.slides[1])
+    assert rows[0] == list(boardpack.SUMMARY_COLUMNS)
+    by_label = {r[0]: r for r in rows[1:]}
+    con = db.connect(demo_path)
+    targets = {k: kpis.target_for(con, k, f) for k in kpis.KPIS}
+    retention = kpis.scorecard(con, f, ("retention",), "year")["retention"].as_json()
+    con.close()
+    checked = 0
+    for key, j in [*want["cx"].items(), *want["ex"].items(), ("retention", retention)]:
+        label, value, ci, n, change, sig, target, _status = by_label[kpis.KPIS[key].label]
+        assert value == fmt.value(key, j["value"]), key
+        assert ci == f"{fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])}", key
+        assert n == f"{j['n']:,}", key
+        assert change == fmt.delta(key, j["delta"]), key
+        assert sig == ("Significant" if j["significant"] else "Not significant") + f" (p = {j['p_value']:.3f})" \
+            or j["p_value"] < 0.001, key
+        assert target == fmt.value(key, targets[key]), key
+        checked += 1
+    assert checked == 6
+
+
+def test_native_line_charts_hold_the_monthly_kpis(demo_path, deck):
+    _, prs = deck
+    charts = [s.chart for s in prs.slides[2].shapes if s.has_chart]
+    assert len(charts) == 2
+    assert all(c.chart_type in (XL_CHART_TYPE.LINE, XL_CHART_TYPE.LINE_MARKERS) for c in charts)  # native lines
+    assert not [s for s in prs.slides[2].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    f = Filters(Q3.start, Q3.end, business_units=("Grocery",))
+    months = pd.period_range("2025-10", "2026-09", freq="M")  # 12 months up to the period's end
+    for c, (group, key) in zip(charts, [("cx", "nps"), ("ex", "enps")]):
+        series = {s.name: list(s.values) for s in c.plots[0].series}
+        assert list(c.plots[0].categories) == [f"{m:%b %y}" for m in months]
+        values = series[kpis.KPIS[key].label]
+        for m, v in zip(months, values):
+            month = f.with_dates(m.start_time.date(), m.end_time.date())
+            assert v == cli_json(demo_path, month, None)[group][key]["value"], (key, m)
+        assert set(series[next(n for n in series if n.startswith("Target"))]) == {30.0 if key == "nps" else 20.0}
+
+
+def test_key_numbers_and_notes_quote_the_kpis_json(demo_path, deck):
+    _, prs = deck
+    want = cli_json(demo_path, Filters(Q3.start, Q3.end, business_units=("Grocery",)), "year")
+    shown = texts(prs.slides[2])
+    notes = prs.slides[2].notes_slide.notes_text_frame.text
+    for group, key in [("cx", "nps"), ("cx", "csat"), ("cx", "ces"), ("ex", "enps"), ("ex", "engagement")]:
+        j = want[group][key]
+        assert fmt.value(key, j["value"]) in shown, key
+        assert f"{fmt.delta(key, j['delta'])} · {'significant' if j['significant'] else 'not significant'}" in shown
+    nps = want["cx"]["nps"]
+    assert notes.splitlines()[0] == narrative.kpi_sentence("nps", nps, "the same period last year")
+    assert f"{fmt.value('nps', nps['value'])} (95% CI {fmt.value('nps', nps['ci_low'])} to " in notes
+
+
+def test_pdf_has_the_same_pages(demo_path, tmp_path):
+    out = tmp_path / "q3.pdf"
+    result = run_cli(demo_path, out, *Q3_ARGS)
+    reader = PdfReader(str(out))
+    assert result["slides"] == len(reader.pages) == 3
+    want = cli_json(demo_path, Q3, "previous")
+    summary, overview = (p.extract_text() for p in reader.pages[1:])
+    assert "Executive summary" in summary and "Customer and employee experience" in overview
+    for key in ("nps", "csat", "ces"):
+        assert fmt.value(key, want["cx"][key]["value"]) in summary
+    assert narrative.kpi_sentence("nps", want["cx"]["nps"], "the previous period")[:60] in " ".join(overview.split())
+    assert len(reader.pages[2].images) == 2  # the two trend charts, rendered by kaleido
+
+
+def test_no_data_exits_non_zero_with_a_message(demo_path, tmp_path):
+    out = tmp_path / "none.pptx"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cx_metrics", "boardpack", "--db", str(demo_path), "--start", "2031-01-01",
+         "--end", "2031-03-31", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("error: no responses between 2031-01-01 and 2031-03-31 for all data; "
+                                   "the data covers 2023-11-01 to 2026-10-31")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "x.docx"], "error: --out must end in .pptx or .pdf, not 'x.docx'"),
+    (["--out", "x.pptx", "--sections", "overview,nope"], "error: unknown section 'nope'; choose from"),
+    (["--out", "x.pptx", "--db", "/nonexistent/cx.duckdb"], "error: database /nonexistent/cx.duckdb not found"),
+])
+def test_cli_errors(demo_path, tmp_path, capsys, args, message):
+    argv = ["boardpack", "--db", str(demo_path), *Q3_ARGS, *args]
+    argv = [a if a not in ("x.docx", "x.pptx") else str(tmp_path / a) for a in argv]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message), err
+
+
+def test_sections_option_and_summary_only(demo_path, tmp_path, capsys):
+    assert cli.main(["boardpack", "--db", str(demo_path), *Q3_ARGS, "--sections", "", "--out",
+                     str(tmp_path / "a.pptx")]) == 0
+    assert json.loads(capsys.readouterr().out)["sections"] == ["summary", "overview"]  # empty = all
+    con = db.connect(demo_path)
+    pack = boardpack.build(con, Q3, "previous", sections=())
+    con.close()
+    assert [s.key for s in pack.sections] == ["summary"]
+
+
+# --- Registry: a heatmap section arrives as a picture -------------------------------------
+
+def test_a_registered_image_section_becomes_a_picture_slide_and_a_pdf_page(demo_path, monkeypatch):
+    def heatmap(con, ctx):
+        fig = go.Figure(go.Heatmap(z=[[1, 2], [3, 4]], x=["a", "b"], y=["c", "d"]))
+        return boardpack.Section("heat", "A heatmap", "Test headline.", charts=(boardpack.ImageChart("Heat", fig),),
+                                 narrative=("A sentence.",))
+
+    monkeypatch.setitem(boardpack.SECTIONS, "heat", boardpack.SectionDef("heat", "Heat", heatmap))
+    con = db.connect(demo_path)
+    pack = boardpack.build(con, Q3, "previous", sections=("heat",))
+    con.close()
+    prs = Presentation(io.BytesIO(boardpack.render(pack, "pptx")))
+    assert [texts(s)[0] for s in prs.slides][1:] == ["Executive summary", "A heatmap"]
+    assert [s.shape_type for s in prs.slides[2].shapes].count(MSO_SHAPE_TYPE.PICTURE) == 1
+    assert prs.slides[2].notes_slide.notes_text_frame.text == "A sentence."
+    reader = PdfReader(io.BytesIO(boardpack.render(pack, "pdf")))
+    assert len(reader.pages) == 3 and len(reader.pages[2].images) == 1
+
+
+# --- Text never overflows -------------------------------------------------------------------
+
+def test_every_text_box_fits_even_with_long_names(demo_path, tmp_path, monkeypatch):
+    units = ("Electronics", "Travel", "Grocery", "Fashion", "Home", "Beauty")
+    con = db.connect(demo_path)
+    pack = boardpack.build(con, Filters(Q3.start, Q3.end, business_units=units), "previous",
+                           org="The Extraordinarily Long-Named International Holding Company of Example Retail "
+                               "Brands and Partners, Incorporated")
+    con.close()
+    prs = Presentation(io.BytesIO(boardpack.render(pack, "pptx")))
+    checked = 0
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if not (shape.has_text_frame and shape.text_frame.text):
+                continue
+            run = shape.text_frame.paragraphs[0].runs[0]
+            size, w, h = run.font.size.pt, shape.width / 12700, shape.height / 12700
+            lines = layout.wrap(shape.text_frame.text, size, w - 2 * layout.INSET_X, bold=bool(run.font.bold))
+            assert len(lines) * size * layout.LEADING <= h - 2 * layout.INSET_Y + 0.01, shape.text_frame.text
+            checked += 1
+    assert checked > 20
+
+
+def test_fit_shrinks_then_cuts_with_an_ellipsis():
+    short = layout.fit("NPS", 200, 40, 20, 10)
+    assert (short.size, short.lines, short.truncated) == (20, ["NPS"], False)
+    long_text = "word " * 200
+    cut = layout.fit(long_text, 200, 40, 20, 10)
+    assert cut.size == 10 and cut.truncated and cut.lines[-1].endswith(" …")
+    # Two lines of 10 pt (12 pt leading) fit in 40 - 2*3.6 = 32.8 pt.
+    assert len(cut.lines) == 2
+    assert layout.wrap("x" * 50, 10, 60) == ["x" * 12] * 4 + ["xx"]  # "x" is 5 pt wide in 10 pt Helvetica
+
+
+# --- Narrative --------------------------------------------------------------------------------
+
+NPS_UP = {"value": 38.0, "n": 500, "ci_low": 35.0, "ci_high": 41.0, "low_base": False, "previous": 33.8,
+          "delta": 4.2, "p_value": 0.0031, "significant": True}
+
+
+@pytest.mark.parametrize("key, j, sentence", [
+    ("nps", NPS_UP, "NPS rose 4.2 points to 38.0 (95% CI 35.0 to 41.0) against the previous period, "
+                    "a significant change (p = 0.003)."),
+    ("csat", {"value": 73.5, "n": 900, "ci_low": 72.9, "ci_high": 74.1, "delta": -0.4, "p_value": 0.21,
+              "significant": False},
+     "CSAT is 73.5% (95% CI 72.9% to 74.1%), down 0.4 points on the previous period; within the margin of "
+     "error (p = 0.210)."),
+    ("nps", NPS_UP | {"delta": -1.0, "p_value": 0.0001}, "NPS fell 1.0 point to 38.0 (95% CI 35.0 to 41.0) "
+                                                          "against the previous period, a significant change "
+                                                          "(p < 0.001)."),
+    ("ces", {"value": 5.07, "n": 20, "ci_low": 4.9, "ci_high": 5.2, "low_base": True, "delta": 0.001,
+             "p_value": 0.9, "significant": False},
+     "Customer effort (CES) is 5.07 (95% CI 4.90 to 5.20), unchanged against the previous period. The base is "
+     "small (n < 30): read it with care."),
+    ("enps", {"value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": True},
+     "eNPS is hidden: fewer than 5 people answered, so it is not shown to protect anonymity."),
+    ("engagement", {"value": 68.25, "n": 40, "ci_low": 60.0, "ci_high": 75.0},
+     "Engagement is 68.2% (95% CI 60.0% to 75.0%); there is no data for the previous period to compare with."),
+    ("nps", {"value": None, "n": 0, "ci_low": None, "ci_high": None}, "NPS has no responses in this period."),
+])
+def test_kpi_sentence(key, j, sentence):
+    assert narrative.kpi_sentence(key, j, "the previous period") == sentence
+
+
+def test_target_and_summary_sentences():
+    assert narrative.target_sentence("nps", "at risk", 40) == (
+        "NPS is at risk: below its target of 40.0, but within the margin of error.")
+    assert narrative.target_sentence("nps", None, None) is None
+    assert narrative.summary_sentence({"nps": "on track", "csat": "off track", "ces": None, "enps": "on track"},
+                                      {"nps": 4.2}) == (
+        "Of 3 KPIs with a target, 2 on track, 1 off track. Significant changes: NPS (+4.2 pts).")
+    assert narrative.summary_sentence({"nps": None}, {}) == "No KPI has a target. No KPI changed significantly."
+
+
+def test_trend_sentence_names_the_extremes_and_hidden_months():
+    points = [(date(2026, 1, 1), 10.0), (date(2026, 2, 1), None), (date(2026, 3, 1), 25.5), (date(2026, 4, 1), 12.0)]
+    assert narrative.trend_sentence("enps", points) == (
+        "Over Jan 2026 – Apr 2026, eNPS ranged from 10.0 (Jan 2026) to 25.5 (Mar 2026); the latest month is 12.0. "
+        "1 month hidden to protect anonymity.")
+    assert narrative.trend_sentence("nps", points[:1]) is None
+
+
+# --- Periods and branding ------------------------------------------------------------------
+
+def test_period_choices():
+    months = boardpack.period_choices(date(2026, 9, 10), date(2026, 11, 12), "month")
+    assert months == [("November 2026 (to 12 Nov)", date(2026, 11, 1), date(2026, 11, 12)),
+                      ("October 2026", date(2026, 10, 1), date(2026, 10, 31)),
+                      ("September 2026", date(2026, 9, 10), date(2026, 9, 30))]
+    quarters = boardpack.period_choices(date(2026, 1, 1), date(2026, 6, 30), "quarter")
+    assert quarters == [("Q2 2026 (Apr–Jun)", date(2026, 4, 1), date(2026, 6, 30)),
+                        ("Q1 2026 (Jan–Mar)", date(2026, 1, 1), date(2026, 3, 31))]
+
+
+def test_branding_file(tmp_path, monkeypatch):
+    from PIL import Image
+
+    Image.new("RGB", (300, 100), "#2a9d8f").save(tmp_path / "logo.png")
+    file = tmp_path / "brand.toml"
+    file.write_text('org_name = "Acme"\nprimary = "#112233"\nlogo = "logo.png"\n')
+    b = config.branding(file)
+    assert (b.org_name, b.primary, b.accent, b.logo) == ("Acme", "#112233", "#1f5fa8", tmp_path / "logo.png")
+    monkeypatch.setenv("CX_BRANDING", str(file))
+    assert config.branding() == b
+    file.write_text('primary = "blue"\n')
+    with pytest.raises(ValueError, match="primary must be a colour like #1f3a5f, not 'blue'"):
+        config.branding(file)
+    file.write_text('colour = "#000000"\n')
+    with pytest.raises(ValueError, match=r"unknown branding keys \['colour'\]"):
+        config.branding(file)
+    monkeypatch.setenv("CX_BRANDING", str(tmp_path / "missing.toml"))
+    with pytest.raises(ValueError, match="branding file not found"):
+        config.branding()
+
+
+def test_logo_and_colours_reach_the_deck(demo_path, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (300, 100), "#2a9d8f").save(tmp_path / "logo.png")
+    brand = config.Branding(org_name="Acme", primary="#7b2d8b", logo=tmp_path / "logo.png")
+    con = db.connect(demo_path)
+    pack = boardpack.build(con, Q3, "previous", branding=brand)
+    con.close()
+    from cx_metrics import export
+
+    prs = Presentation(io.BytesIO(export.pptx_bytes(pack, brand)))
+    assert texts(prs.slides[0])[0] == "Acme"
+    for slide in prs.slides:
+        assert [s.shape_type for s in slide.shapes].count(MSO_SHAPE_TYPE.PICTURE) == 1
+    band = prs.slides[0].shapes[0]
+    assert str(band.fill.fore_color.rgb) == "7B2D8B"
+    assert len(PdfReader(io.BytesIO(export.pdf_bytes(pack, brand))).pages[1].images) == 1
+
+
+def test_benchmark_reports_the_full_deck_time(demo_path):
+    from benchmarks.boardpack import bench
+
+    result = bench(demo_path, repeat=1)
+    assert set(result) == {"boardpack_s", "first_run_s", "runs_s", "steps_median_s"}
+    assert set(result["steps_median_s"]) == {"build", "pptx", "pdf"}
+    assert 0 < result["boardpack_s"] < 15  # the issue's limit for a full deck
