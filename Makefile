@@ -30,6 +30,7 @@ run: $(VENV)/.installed-run $(CX_DB)
 
 ## test: set everything up (Chromium included) and run every test
 test: $(VENV)/.installed-dev $(CX_DB) chromium
+	.ci/pip-audit $(PY)
 	$(PY) -m pytest
 
 ## bench: build 1M/10M-response databases (cached in data/bench) and time the overview
