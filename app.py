@@ -20,6 +20,7 @@ PAGES = {
     ],
     "Admin": [
         ("pages/settings.py", "Settings", ":material/tune:", "edit_targets"),
+        ("pages/admin.py", "Roles and audit log", ":material/admin_panel_settings:", "view_audit"),
     ],
 }
 

@@ -201,3 +201,78 @@ def dump_rules(rules: RoleRules) -> str:
         lines += ["", f"[{name}]"]
         lines += [f"{quote(k)} = {quote(v)}" for k, v in sorted(getattr(rules, name).items())]
     return "\n".join(lines) + "\n"
+
+
+# --- Changing the rules (audited) -------------------------------------------------
+
+ROLES_FILE_META = "roles_file_sha256"
+
+
+def rules_table(rules: RoleRules) -> list[dict]:
+    """The rules as rows (kind user/group/domain, name, role), for an editor."""
+    return [
+        {"kind": kind, "name": name, "role": role}
+        for kind, entries in (("user", rules.users), ("group", rules.groups), ("domain", rules.domains))
+        for name, role in sorted(entries.items())
+    ]
+
+
+def rules_from_table(rows: list[dict], default: str, groups_claim: str) -> RoleRules:
+    """The inverse of :func:`rules_table`; raises RolesFileError naming the bad row."""
+    tables: dict[str, dict[str, str]] = {"user": {}, "group": {}, "domain": {}}
+    for i, row in enumerate(rows, start=1):
+        kind, name, role = (str(row.get(k) or "").strip() for k in ("kind", "name", "role"))
+        if kind not in tables:
+            raise RolesFileError(f"row {i}: kind must be user, group or domain, not {kind!r}")
+        if not name:
+            raise RolesFileError(f"row {i}: the {kind} name is empty")
+        _check_role(role, f"row {i}")
+        if name.lower() in tables[kind]:
+            raise RolesFileError(f"row {i}: {kind} {name!r} appears twice")
+        tables[kind][name.lower()] = role
+    _check_role(default, "default")
+    return RoleRules(default, groups_claim.strip() or "groups", tables["user"], tables["group"], tables["domain"])
+
+
+def save_rules(con, rules: RoleRules, *, actor: str, path: Path | None = None) -> None:
+    """Write ``rules`` to the roles file (atomically) and audit the change."""
+    from . import audit, db
+
+    path = path or roles_path()
+    before = rules_table(load_rules(path)) if path.exists() else []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dump_rules(rules), encoding="utf-8")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        audit.record(con, actor, "roles_saved", str(path),
+                     {"before": before, "after": rules_table(rules), "default": rules.default})
+        os.replace(tmp, path)
+        db.set_meta(con, ROLES_FILE_META, file_sha256(path) or "")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def note_roles_file(con, path: Path | None = None) -> bool:
+    """Audit edits of the roles file made outside the app (by hand, by deploy).
+
+    Compares the file's hash with the one last seen; returns True when it
+    recorded a change. The app calls this when it opens the database.
+    """
+    from . import audit, db
+
+    path = path or roles_path()
+    now = file_sha256(path) or ""
+    seen = db.get_meta(con, ROLES_FILE_META)
+    if seen == now or (seen is None and not now):
+        return False
+    try:
+        details = {"rules": rules_table(load_rules(path))} if now else {"rules": "file removed"}
+    except RolesFileError as e:
+        details = {"error": str(e)}
+    audit.record(con, "roles file", "roles_file_changed", str(path), details, sha256=now or None)
+    db.set_meta(con, ROLES_FILE_META, now)
+    return True

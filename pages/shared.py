@@ -52,7 +52,9 @@ FILTER_WIDGETS = [  # (Filters field, query-param key, label)
 @st.cache_resource(show_spinner="Opening the database (first start builds the demo data)…")
 def connection(path: str):
     """One DuckDB connection per process; every thread takes a cursor() of it."""
-    return demo.open_app_database(path)
+    con = demo.open_app_database(path)
+    access.note_roles_file(con)  # audit edits made to the roles file while the app was down
+    return con
 
 
 def db_path() -> str:

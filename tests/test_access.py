@@ -153,3 +153,32 @@ def test_nothing_updates_or_deletes_audit_rows():
         if pattern.search(p.read_text())
     ] + (["app.py"] if pattern.search((ROOT / "app.py").read_text()) else [])
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        ([{"kind": "team", "name": "x", "role": "viewer"}], "row 1: kind must be user, group or domain"),
+        ([{"kind": "user", "name": " ", "role": "viewer"}], "row 1: the user name is empty"),
+        ([{"kind": "group", "name": "g", "role": "boss"}], "row 1: unknown role 'boss'"),
+        ([{"kind": "domain", "name": "a.com", "role": "viewer"}, {"kind": "domain", "name": "A.com", "role": "admin"}],
+         "row 2: domain 'A.com' appears twice"),
+    ],
+)
+def test_rules_from_table_names_the_bad_row(rows, match):
+    with pytest.raises(access.RolesFileError, match=match):
+        access.rules_from_table(rows, "none", "groups")
+
+
+def test_save_rules_writes_the_file_and_audits_before_and_after(con, tmp_path):
+    path = tmp_path / "roles.toml"
+    access.save_rules(con, access.rules_from_table(
+        [{"kind": "user", "name": "A@x.com", "role": "admin"}], "viewer", "roles"), actor="root@x.com", path=path)
+    assert access.load_rules(path) == RoleRules("viewer", "roles", {"a@x.com": "admin"}, {}, {})
+    [event] = audit.events(con).to_dict("records")
+    assert (event["actor"], event["action"]) == ("root@x.com", "roles_saved")
+    assert not access.note_roles_file(con, path)  # the app's own save is not an outside edit
+    path.write_text('default = "admin"\n')
+    assert access.note_roles_file(con, path)  # ... a hand edit is
+    assert not access.note_roles_file(con, path)  # once
+    assert list(audit.events(con)["action"]) == ["roles_file_changed", "roles_saved"]
