@@ -20,7 +20,7 @@ if v is None:
 
 first, as_of = load(kpis.data_range)
 brand = config.branding()
-left, middle, right = st.columns([1, 1.4, 1.2])
+left, middle, right = st.columns([1.3, 1.4, 1.3])
 kind = KINDS[left.segmented_control("Period", list(KINDS), default="Quarter", key="bp_kind", required=True)]
 if kind == "custom":
     picked = middle.date_input("Dates (inclusive)", value=(v.filters.start, v.filters.end), min_value=first,

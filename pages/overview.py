@@ -3,8 +3,9 @@
 import streamlit as st
 
 from cx_metrics import charts, fmt, kpis
+from cx_metrics.boardpack import scorecard_table
 from cx_metrics.overview import overview, trend_window
-from pages.shared import COMPARE, load, require, view
+from pages.shared import COMPARE, chart, load, require, table_downloads, view
 
 require("view")
 
@@ -82,18 +83,19 @@ with tiles_area:
                 tile(key)
     st.caption("Sparklines show the last 12 months. Arrows are coloured only when the change is "
                "statistically significant (p < 0.05).")
+    table_downloads(scorecard_table(data), f"kpis-{f.start}-to-{f.end}", "overview_kpis")
 
 window = trend_window(f)
 x_range = (window.start, window.end)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(
+    chart(
         charts.trend(data.trend, "nps", x_range, charts.CX_COLOUR, data.tiles["nps"].target,
                      title="Customers: NPS with 95% CI", highlight=(f.start, f.end)),
         key="trend_nps",
     )
 with right:
-    st.plotly_chart(
+    chart(
         charts.trend(data.trend, "enps", x_range, charts.EX_COLOUR, data.tiles["enps"].target,
                      title="Employees and partners: eNPS with 95% CI", highlight=(f.start, f.end)),
         key="trend_enps",

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import db, kpis
-from pages.shared import cursor, db_path, load, require
+from pages.shared import cursor, db_path, load, require, table_downloads
 
 user = require("edit_targets")
 st.title("Settings")
@@ -35,6 +35,7 @@ if st.button("Save targets", key="save_targets", type="primary"):
         st.error(f"Targets not saved: {exc}")
     else:
         st.success(f"Saved {saved} targets. Every page now uses them.")
+table_downloads(current, "targets", "targets")
 
 st.subheader("Database")
 with cursor() as cur:

@@ -73,10 +73,12 @@ def figure(chart, height: int = 340) -> go.Figure:
             fig.add_trace(go.Bar(**xy, name=s.name, marker_color=s.colour, orientation="h" if horizontal else "v"))
     fig.update_layout(
         title=dict(text=chart.title, font=dict(size=15)), font=FONT, height=height,
-        margin=dict(l=50, r=16, t=44, b=30), plot_bgcolor="white", paper_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0), showlegend=len(chart.series) > 1,
+        margin=dict(l=50, r=16, t=70, b=30), plot_bgcolor="white", paper_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), showlegend=len(chart.series) > 1,
     )
-    fig.update_xaxes(gridcolor="#eee", showline=True, linecolor="#999", type="category", tickangle=0,
-                     tickfont=dict(size=11))
+    # Month labels on two lines ("Nov" over "25") stay level and apart even in a narrow preview.
+    ticks = dict(tickvals=list(chart.categories), ticktext=[c.replace(" ", "<br>") for c in chart.categories])
+    fig.update_xaxes(gridcolor="#eee", showline=True, linecolor="#999", type="category", tickfont=dict(size=11),
+                     tickangle=0, automargin=True, **(ticks if chart.kind != "bar" else {}))
     fig.update_yaxes(title_text=chart.y_title, gridcolor="#eee", zeroline=True, zerolinecolor="#bbb")
     return fig

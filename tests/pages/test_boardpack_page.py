@@ -137,3 +137,11 @@ def test_empty_database(make_app, empty_db):
     at.switch_page(PAGE).run()
     assert not at.exception
     assert "nothing to report" in at.info[0].value
+
+
+def test_overview_and_settings_offer_downloads(make_app, demo_db):
+    at = make_app(demo_db).run()
+    keys = {b.key for b in at.get("download_button")}
+    assert {"overview_kpis_csv", "overview_kpis_xlsx", "trend_nps_png", "trend_enps_png"} <= keys
+    at.switch_page("pages/settings.py").run()
+    assert {"targets_csv", "targets_xlsx"} <= {b.key for b in at.get("download_button")}
