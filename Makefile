@@ -24,8 +24,8 @@ $(CX_DB): | $(VENV)/.installed-run
 
 demo: $(CX_DB)
 
-## run: set everything up and start the dashboard (STREAMLIT_SERVER_PORT etc. are honoured)
-run: $(VENV)/.installed-run $(CX_DB)
+## run: set everything up (Chromium too, for PDF/PNG exports) and start the dashboard (STREAMLIT_SERVER_PORT etc. are honoured)
+run: $(VENV)/.installed-run $(CX_DB) chromium
 	$(VENV)/bin/streamlit run app.py
 
 ## test: set everything up (Chromium included) and run every test

@@ -17,6 +17,7 @@ before it is formatted, so the deck and the CLI cannot disagree.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -418,3 +419,13 @@ def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str,
         "out": str(out), "format": out.suffix.lower()[1:], "slides": len(pack.sections) + 1,
         "sections": [s.key for s in pack.sections], "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+# --- Sections defined by other modules ----------------------------------------------------
+
+#: Modules (under cx_metrics) whose import registers their sections with :func:`register`,
+#: in slide order after the overview. Each analysis area adds its module name here.
+SECTION_MODULES: tuple[str, ...] = ()
+
+for _name in SECTION_MODULES:
+    importlib.import_module(f"{__package__}.{_name}")
