@@ -13,6 +13,9 @@ Rules common to every KPI:
 * EX groups with fewer than 5 distinct respondents are never shown: value,
   n and interval are ``None`` and ``suppressed`` is true. A respondent is
   ``respondent_id`` when known, else the response itself.
+* Nor are EX figures whose value filters leave out between 1 and 4
+  respondents (same dates): otherwise "everyone" minus "everyone but unit
+  X" would give unit X's score however small X is.
 * A filter on a column the KPI's table lacks gives an empty result.
 """
 
@@ -212,17 +215,41 @@ def _counts(
             params + row_params,
         )
 
-    parts = [select(f"p{i}", a, b, "NULL::DATE") for i, (a, b) in enumerate(periods.values())]
-    if buckets:
-        # Monthly tables have no weeks: their weekly trend stays monthly.
-        grain = "month" if (date_col == "month" and buckets.grain == "week") else buckets.grain
-        sql, params = select("bucket", buckets.start, buckets.end, f"date_trunc('{grain}', {column})::DATE")
-        parts.append((sql + " GROUP BY 2", params))
+    def selects(prefix: str) -> list[tuple[str, list]]:
+        out = [select(f"{prefix}p{i}", a, b, "NULL::DATE") for i, (a, b) in enumerate(periods.values())]
+        if buckets:
+            # Monthly tables have no weeks: their weekly trend stays monthly.
+            grain = "month" if (date_col == "month" and buckets.grain == "week") else buckets.grain
+            sql, params = select(f"{prefix}bucket", buckets.start, buckets.end,
+                                 f"date_trunc('{grain}', {column})::DATE")
+            out.append((sql + " GROUP BY 2", params))
+        return out
+
+    parts = selects("")
+    rest = not additive and filters.active() and where != "FALSE"
+    if rest:
+        # Stop differencing across filters: the respondents a filter leaves
+        # out (same dates) must be none or at least the threshold, or
+        # "all" minus "all but X" would show group X. See _score.
+        items = ", ".join(f"{e} AS {n}" for n, e in exprs.items() if n.endswith("__r"))
+        row_filter = f"NOT coalesce({where}, FALSE)"
+        parts += selects("rest_")
     sql = f"WITH src AS MATERIALIZED {source} " if additive else ""
-    sql += " UNION ALL ".join(f"({s})" for s, _ in parts) + " ORDER BY period"
+    sql += " UNION ALL BY NAME ".join(f"({s})" for s, _ in parts) + " ORDER BY period"
     rows = _fetch(con, sql, source_params + [p for _, ps in parts for p in ps])
-    by_period = {name: next(r for r in rows if r["_set"] == f"p{i}") for i, name in enumerate(periods)}
-    return by_period, [r for r in rows if r["_set"] == "bucket"]
+    by_period = {name: _with_rest(rows, f"p{i}", None) for i, name in enumerate(periods)}
+    bucket_rows = [_with_rest(rows, "bucket", r["period"]) for r in rows if r["_set"] == "bucket"]
+    return by_period, bucket_rows
+
+
+def _with_rest(rows: list[dict], label: str, period: date | None) -> dict:
+    """The row of ``label`` (and ``period``), with each EX KPI's ``__rest``
+    (respondents the filters leave out) when the statement counted them."""
+    row = dict(next(r for r in rows if r["_set"] == label and r["period"] == period))
+    other = next((r for r in rows if r["_set"] == f"rest_{label}" and r["period"] == period), None)
+    if other is not None:
+        row |= {n.replace("__r", "__rest"): v or 0 for n, v in other.items() if n.endswith("__r")}
+    return row
 
 
 # --- Scores from counts ----------------------------------------------------
@@ -230,7 +257,8 @@ def _counts(
 def _score(kpi: Kpi, a: dict) -> Score:
     """Turn one group's counts into a Score (rules in the module docstring)."""
     n = int(a.get("n") or 0)
-    if kpi.group == "ex" and a.get("r", 0) < config.EX_MIN_RESPONDENTS:
+    if kpi.group == "ex" and (a.get("r", 0) < config.EX_MIN_RESPONDENTS
+                              or 0 < a.get("rest", 0) < config.EX_MIN_RESPONDENTS):
         return Score(kpi.key, suppressed=True)
     low_base = kpi.group == "cx" and n < config.LOW_BASE_N
     if n == 0:

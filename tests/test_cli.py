@@ -120,9 +120,11 @@ def test_kpis_json_with_compare(fixture_db, capsys):
     ("filters", "nps_n", "nps_value", "enps_n"),
     [
         ((), 13, 0.0, 9),  # 5 promoters, 2 + 3 (unit C) detractors of 13: 0
-        (("--business-unit", "A"), 5, 100.0, 5),  # rows 0-4: all promoters
-        (("--business-unit", "A", "--business-unit", "B"), 10, 30.0, 9),
-        (("--business-unit", "A", "--business-unit", "C"), 8, 25.0, 5),  # 100 * (5 - 3) / 8
+        # rows 0-4: all promoters. EX: unit A's 5 respondents would be shown, but the
+        # filter leaves out unit B's 4, whom "all" minus "A" would expose: suppressed.
+        (("--business-unit", "A"), 5, 100.0, None),
+        (("--business-unit", "A", "--business-unit", "B"), 10, 30.0, 9),  # leaves out no one
+        (("--business-unit", "A", "--business-unit", "C"), 8, 25.0, None),  # 100 * (5 - 3) / 8; B again
     ],
 )
 def test_kpis_repeated_filter_flags(fixture_db, capsys, filters, nps_n, nps_value, enps_n):
@@ -131,6 +133,7 @@ def test_kpis_repeated_filter_flags(fixture_db, capsys, filters, nps_n, nps_valu
     assert result["cx"]["nps"]["n"] == nps_n
     assert result["cx"]["nps"]["value"] == nps_value
     assert result["ex"]["enps"]["n"] == enps_n
+    assert result["ex"]["enps"]["suppressed"] is (enps_n is None)
 
 
 def test_kpis_table(fixture_db, capsys):

@@ -753,3 +753,46 @@ def test_measure_matches_rows_counted_one_by_one(small_demo, start, end, compare
         b_start, b_end = max(p["period"], window.start), min(bucket_end, window.end)
         n, value = _reference(small_demo, p["kpi"], b_start, b_end, unit)
         assert (p["n"], p["value"]) == (n, approx(value)), p
+
+
+# --- EX anonymity against differencing ---------------------------------------------
+
+@pytest.fixture
+def three_in_b(con):
+    """Unit A: 20 employees (10 promoters, 10 passives); unit B: 3 employees, all detractors."""
+    for i in range(20):
+        add_ex(con, noon(5), f"a{i}", enps=9 if i < 10 else 7, unit="A")
+    for i in range(3):
+        add_ex(con, noon(6), f"b{i}", enps=0, unit="B")
+    return con
+
+
+def test_everyone_is_shown(three_in_b):
+    # 23 respondents: 10 promoters, 3 detractors -> eNPS = 100 * (10 - 3) / 23 = 30.43
+    s = kpis.enps(three_in_b, JAN)
+    assert (s.n, s.value) == (23, approx(100 * 7 / 23))
+
+
+@pytest.mark.parametrize(
+    ("units", "shown"),
+    [
+        (("B",), False),  # 3 respondents: the plain rule
+        (("A",), False),  # 20 shown, but the 3 it leaves out are B: 23 - 20 would expose B
+        (("A", "B"), True),  # leaves out nobody
+    ],
+)
+def test_a_group_of_three_cannot_be_recovered_by_subtraction(three_in_b, units, shown):
+    s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=units))
+    assert s.shown is shown and s.suppressed is not shown
+
+
+def test_leaving_out_five_or_more_is_fine(three_in_b):
+    for i in range(2):  # B grows to 5
+        add_ex(three_in_b, noon(7), f"b{i + 3}", enps=0, unit="B")
+    s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=("A",)))
+    assert (s.n, s.value) == (20, approx(50.0))
+
+
+def test_the_trend_applies_the_same_rule_per_bucket(three_in_b):
+    t = kpis.trend(three_in_b, Filters(JAN.start, JAN.end, business_units=("A",)), ["enps"], "month")
+    assert list(t["suppressed"]) == [True]
