@@ -176,6 +176,12 @@ def serve(
 
 
 @pytest.fixture(scope="session")
+def pick_port():
+    """:func:`free_port`, for tests that must know the port before the server starts."""
+    return free_port
+
+
+@pytest.fixture(scope="session")
 def serve_app(chromium_executable):
     """:func:`serve`, for tests that need a server of their own (a cold start)."""
     return serve

@@ -46,10 +46,8 @@ def provider():
 
 
 @pytest.fixture(scope="module")
-def app(provider, serve_app, tmp_path_factory):
+def app(provider, serve_app, pick_port, tmp_path_factory):
     """The dashboard with sign-in on, roles from a roles file."""
-    from conftest import free_port
-
     tmp = tmp_path_factory.mktemp("signin")
     path = tmp / "cx.duckdb"
     con = db.connect(path)
@@ -58,7 +56,7 @@ def app(provider, serve_app, tmp_path_factory):
     roles = tmp / "roles.toml"
     roles.write_text(access.dump_rules(access.RoleRules(
         default="none", users={email: role for email, (_, role) in USERS.items() if role})))
-    port = free_port()
+    port = pick_port()
     secrets = tmp / "secrets.toml"
     secrets.write_text(
         "[auth]\n"
