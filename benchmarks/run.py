@@ -29,6 +29,7 @@ import math
 import os
 import platform
 import resource
+import shutil
 import statistics
 import sys
 import time
@@ -489,6 +490,46 @@ def bench_size(rows: int, repeat: int, cache: Path) -> dict:
     }
 
 
+#: Feature benchmarks: (module in benchmarks/, on which database). Each
+#: module's ``bench`` returns a dict whose ``*_s`` / ``*_per_s`` keys also go
+#: to the top level of results.json (``boardpack_s``, ``voc_median_s``, ...).
+FEATURES = {
+    "boardpack": "largest",  # the full deck on the biggest database
+    "voc_drivers": 1_000_000,  # the issue's 1M-response demo (the largest size if 1M is not run)
+    "ingest": None,  # writes its own 1M-row CSV and databases
+}
+
+
+def feature_benches(sizes: list[dict], cache: Path, repeat: int) -> dict:
+    """Run each feature benchmark whose module exists; log and return their results."""
+    import importlib
+    import importlib.util
+
+    out = {}
+    for name, on in FEATURES.items():
+        if importlib.util.find_spec(f"benchmarks.{name}") is None:
+            log(f"{name}: no benchmarks/{name}.py, skipped")
+            continue
+        module = importlib.import_module(f"benchmarks.{name}")
+        largest = max(s["rows"] for s in sizes)
+        kwargs = {"repeat": min(repeat, 3)}
+        if on is None:
+            arg = cache / "ingest"
+            arg.mkdir(parents=True, exist_ok=True)
+            kwargs["rows"] = min(1_000_000, largest)  # smaller only in quick runs (tests)
+        else:
+            rows = on if on != "largest" and any(s["rows"] == on for s in sizes) else largest
+            arg = next(s["db"]["path"] for s in sizes if s["rows"] == rows)
+            # The feature benchmarks may migrate or write; give them a copy, not the timed cache.
+            copy = Path(arg).with_name(Path(arg).stem + f"_{name}.duckdb")
+            shutil.copyfile(arg, copy)
+            arg = copy
+        log(f"{name}: running on {arg} ...")
+        out[name] = module.bench(arg, **kwargs)
+        log(f"{name}: " + ", ".join(f"{k} {v:.3g}" for k, v in out[name].items() if isinstance(v, (int, float))))
+    return out
+
+
 def machine() -> dict:
     return {
         "cpus": os.cpu_count(),
@@ -511,6 +552,13 @@ def markdown(results: dict) -> str:
             f" | {s['speedup']:.1f}× | {s['pandas_period_only_median_s']:.3f}"
             f" | {s['speedup_vs_period_only']:.1f}× |"
         )
+    features = {k: v for k, v in results.items()
+                if k.endswith(("_s", "_per_s")) and isinstance(v, (int, float))}
+    if features:
+        lines += ["", "| measure | value |", "|---|---:|"]
+        for key, value in features.items():
+            shown = f"{value:,.0f} rows/s" if key.endswith("_per_s") else f"{value:.3f} s"
+            lines.append(f"| `{key}` | {shown} |")
     m, st = results["machine"], results["settings"]
     lines += [
         "",
@@ -568,6 +616,10 @@ def main(argv: list[str] | None = None) -> dict:
     t0 = time.perf_counter()
     for rows in args.sizes:
         results["sizes"].append(bench_size(rows, args.repeat, args.cache))
+    results["features"] = feature_benches(results["sizes"], args.cache, args.repeat)
+    for entry in results["features"].values():
+        results.update({k: v for k, v in entry.items()
+                        if k.endswith(("_s", "_per_s")) and isinstance(v, (int, float))})
     results["peak_rss_mb"] = peak_rss_mb()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -67,3 +67,11 @@ def test_mismatch_raises():
     pand["tiles"]["nps"] |= {"value": 10.0, "n": 101}
     with pytest.raises(run.BaselineMismatch, match="n: overview 100 vs pandas 101"):
         run.compare(duck, pand)
+
+
+def test_feature_benchmarks_reach_results_json(bench):
+    """Each benchmarks/<feature>.py present is run and its timing lands at the top level."""
+    out, _ = bench
+    results = json.loads((out / "results.json").read_text())
+    assert results["features"]["boardpack"]["boardpack_s"] == results["boardpack_s"] > 0
+    assert "| `boardpack_s` |" in (out / "results.md").read_text()
