@@ -22,7 +22,9 @@ edited = st.data_editor(
     num_rows="dynamic",
     hide_index=True,
     column_config={
-        "kpi": st.column_config.SelectboxColumn("KPI", options=list(kpis.KPIS), required=True),
+        "kpi": st.column_config.SelectboxColumn(
+            "KPI", options=list(kpis.KPIS), required=True, format_func=lambda k: kpis.KPIS[k].label
+        ),
         "business_unit": st.column_config.SelectboxColumn("Business unit", options=units, required=True, default="all"),
         "value": st.column_config.NumberColumn("Target", required=True, format="%.2f"),
     },

@@ -107,6 +107,7 @@ def test_settings_page(page: Page, server, screenshots):
     expect(editor.locator("th[role=columnheader]")).to_have_text(["KPI", "Business unit", "Target"])
     targets = server.expected.targets
     assert targets, "the demo database should come with targets"
+    # The accessible copy of the grid holds the stored keys; the canvas draws the labels.
     expect(editor.locator("td[aria-colindex='1']")).to_have_text([k for k, _ in targets])
     expect(editor.locator("td[aria-colindex='2']")).to_have_text([u for _, u in targets])
     expect(page.get_by_role("button", name="Save targets")).to_be_visible()
