@@ -1,12 +1,13 @@
 """Confidence intervals and significance tests, from summary counts.
 
-Every function takes counts or moments (never raw rows), so the heavy lifting
-stays in SQL. All intervals are two-sided 95% unless ``conf`` says otherwise.
+Every function takes counts, moments or small aggregated panels (never raw
+responses), so the heavy lifting stays in SQL. All intervals are two-sided 95% unless ``conf`` says otherwise.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from scipy import special
 
@@ -96,3 +97,97 @@ def welch_t_test(m1: float, sd1: float, n1: int, m2: float, sd2: float, n2: int)
         return 1.0 if m1 == m2 else 0.0
     df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
     return float(2 * special.stdtr(df, -abs((m1 - m2) / se)))
+
+
+# --- Correlation ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson r with its Fisher-z interval. ``n`` is the number of pairs and
+    ``df`` the degrees of freedom behind the interval and p (n - 2 for a
+    plain correlation; fewer when group means were removed first)."""
+
+    r: float
+    n: int
+    ci_low: float
+    ci_high: float
+    p_value: float
+    df: int
+
+
+def fisher_interval(r: float, n_eff: int, conf: float = 0.95) -> tuple[float, float]:
+    """CI of a correlation by Fisher's z: atanh(r) +/- z / sqrt(n_eff - 3).
+
+    ``n_eff`` is the effective number of pairs (n, or n minus the number of
+    group means removed). NaNs when n_eff <= 3.
+    """
+    if n_eff <= 3 or math.isnan(r):
+        return math.nan, math.nan
+    z = math.atanh(max(min(r, 1 - 1e-15), -1 + 1e-15))
+    half = (Z95 if conf == 0.95 else z_quantile(conf)) / math.sqrt(n_eff - 3)
+    return math.tanh(z - half), math.tanh(z + half)
+
+
+def correlation_p(r: float, df: int) -> float:
+    """Two-sided p of H0: rho = 0, from t = r sqrt(df / (1 - r^2)) with ``df`` degrees of freedom."""
+    if df <= 0 or math.isnan(r):
+        return math.nan
+    if abs(r) >= 1:
+        return 0.0
+    t = r * math.sqrt(df / (1 - r * r))
+    return float(special.stdtr(df, -abs(t)) * 2)
+
+
+def pearson(x, y, groups_removed: int = 0) -> Correlation:
+    """Pearson's r of paired values (NaN pairs dropped), with Fisher CI and p.
+
+    ``groups_removed``: how many group means were subtracted from x and y
+    before (the within-group correlation loses one degree of freedom per
+    group), so CI and p use n - groups_removed pairs.
+    """
+    import numpy as np
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    n = int(len(x))
+    if n < 3 or x.std() == 0 or y.std() == 0:
+        return Correlation(math.nan, n, math.nan, math.nan, math.nan, max(n - 2 - groups_removed, 0))
+    dx, dy = x - x.mean(), y - y.mean()
+    r = float((dx * dy).sum() / math.sqrt((dx * dx).sum() * (dy * dy).sum()))
+    n_eff = n - groups_removed
+    lo, hi = fisher_interval(r, n_eff)
+    df = n_eff - 2
+    return Correlation(r, n, lo, hi, correlation_p(r, df), df)
+
+
+def lagged_within_correlation(panel, lags=range(0, 7), x: str = "x", y: str = "y",
+                              group: str = "unit", time: str = "t"):
+    """Does x lead y? The within-group correlation of x at t with y at t + k.
+
+    ``panel`` is a tidy frame: one row per group and time step (consecutive
+    integers in ``time``, e.g. months since a start), with columns ``x`` and
+    ``y`` (NaN where hidden or missing). For each lag k, pairs (x_t, y_t+k)
+    within the same group are formed, each group's means over its own pairs
+    are removed from both, and Pearson's r of the pooled pairs is taken, so
+    differences between groups (a unit that is simply better at both) do not
+    count, only movement over time. The CI and p use n - groups pairs
+    (:func:`pearson` with ``groups_removed``).
+
+    Returns a DataFrame: lag, r, n, ci_low, ci_high, p_value, df.
+    """
+    import pandas as pd
+
+    rows = []
+    base = panel[[group, time, x]].rename(columns={x: "_x"})
+    later = panel[[group, time, y]].rename(columns={y: "_y"})
+    for k in lags:
+        shifted = later.assign(**{time: later[time] - k})
+        pairs = base.merge(shifted, on=[group, time]).dropna(subset=["_x", "_y"])
+        counts = pairs.groupby(group)["_x"].transform("size")
+        pairs = pairs[counts >= 2]  # a group with one pair has nothing left after its mean is removed
+        demeaned = pairs[["_x", "_y"]] - pairs.groupby(group)[["_x", "_y"]].transform("mean")
+        c = pearson(demeaned["_x"], demeaned["_y"], groups_removed=pairs[group].nunique())
+        rows.append({"lag": k, "r": c.r, "n": c.n, "ci_low": c.ci_low, "ci_high": c.ci_high,
+                     "p_value": c.p_value, "df": c.df})
+    return pd.DataFrame(rows, columns=["lag", "r", "n", "ci_low", "ci_high", "p_value", "df"])
