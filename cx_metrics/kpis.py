@@ -389,6 +389,59 @@ def _trend_frame(points: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(points, columns=list(Score.__dataclass_fields__) + ["period"])[TREND_COLUMNS]
 
 
+#: Columns a breakdown may group by, per table (an allow-list: never user text).
+GROUP_COLUMNS: dict[str, frozenset[str]] = {
+    "cx_responses": frozenset({"business_unit", "region", "channel", "segment", "journey_stage"}),
+    "ex_responses": frozenset({"business_unit", "region", "population", "department", "tenure_band"}),
+    "business_outcomes": frozenset({"business_unit"}),
+}
+
+
+def by_group(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    kpis: tuple[str, ...] | list[str],
+    by: str,
+    compare: Compare | None = None,
+) -> pd.DataFrame:
+    """Every KPI in ``kpis`` for each value of column ``by`` (e.g. each business unit).
+
+    One tidy row per group and KPI: group, kpi and the :class:`Score` fields
+    (value, n, interval, low_base, suppressed, and with ``compare``
+    previous, delta, p_value, significant), by the same rules as
+    :func:`scorecard`. Tables that lack ``by`` give no rows. One statement
+    per table, grouped in SQL. EX groups are suppressed under the threshold;
+    hiding siblings that would give a small group away is the caller's job
+    (:func:`cx_metrics.anonymity.protect_siblings`), since it depends on
+    what else is on screen.
+    """
+    periods = [(filters.start, filters.end)]
+    if compare:
+        other = filters.comparison(compare)
+        periods.append((other.start, other.end))
+    rows = []
+    for table, group in _by_table(kpis).items():
+        if by not in GROUP_COLUMNS[table]:
+            continue
+        where, where_params = filters.where(table)
+        exprs = ", ".join(f"{e} AS {n}" for kpi in group for n, e in _aggregates(kpi).items())
+        parts, params = [], []
+        for i, (a, b) in enumerate(periods):
+            cond, date_params = date_bounds(table, a, b)
+            parts.append(f"SELECT {i} AS _period, {by} AS grp, {exprs} FROM {table}"
+                         f" WHERE {cond} AND {where} AND {by} IS NOT NULL GROUP BY grp")
+            params += date_params + where_params
+        found: dict[tuple[int, str], dict] = {
+            (r["_period"], r["grp"]): r for r in _fetch(con, " UNION ALL ".join(parts), params)
+        }
+        for name in sorted({g for _, g in found}):
+            for kpi in group:
+                a = _unpack(found.get((0, name), {}), kpi)
+                score = _compared(kpi, a, _unpack(found.get((1, name), {}), kpi)) if compare else _score(kpi, a)
+                rows.append({"group": name, **asdict(score)})
+    return pd.DataFrame(rows, columns=["group", *Score.__dataclass_fields__])
+
+
 def _one(con, filters: Filters, key: str, compare: Compare | None) -> Score:
     return scorecard(con, filters, (key,), compare)[key]
 

@@ -796,3 +796,41 @@ def test_leaving_out_five_or_more_is_fine(three_in_b):
 def test_the_trend_applies_the_same_rule_per_bucket(three_in_b):
     t = kpis.trend(three_in_b, Filters(JAN.start, JAN.end, business_units=("A",)), ["enps"], "month")
     assert list(t["suppressed"]) == [True]
+
+
+# --- by_group ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("by", "keys"), [
+    ("business_unit", ("nps", "csat", "ces", "enps", "engagement", "retention")),
+    ("journey_stage", ("nps", "ces")),
+    ("department", ("enps", "engagement")),
+])
+def test_by_group_equals_the_scorecard_of_each_group(small_demo, by, keys):
+    f = Filters(date(2026, 5, 1), date(2026, 10, 31))
+    table = kpis.by_group(small_demo, f, keys, by, "previous")
+    groups = sorted(table["group"].unique())
+    assert len(groups) > 2
+    field = {"business_unit": "business_units", "journey_stage": "journey_stages"}.get(by)
+    for g in groups:
+        rows = table[table["group"] == g].set_index("kpi")
+        if field is None:  # no filter on this column: compare with hand SQL counts instead
+            n = small_demo.execute(
+                f"SELECT count(enps) FROM ex_responses WHERE {by} = ? AND submitted_at >= ? AND submitted_at < ?",
+                [g, f.start, date(2026, 11, 1)]).fetchone()[0]
+            enps = rows.loc["enps"]
+            assert enps["n"] == n or bool(enps["suppressed"])
+            continue
+        want = kpis.scorecard(small_demo, Filters(f.start, f.end, **{field: (g,)}), keys, "previous")
+        for key in keys:
+            got = rows.loc[key]
+            if want[key].suppressed:  # the filtered scorecard also hides what "all but g" would reveal
+                continue
+            got_values = tuple(None if pd.isna(got[c]) else got[c] for c in ("value", "n", "delta", "p_value"))
+            assert got_values == (
+                approx(want[key].value), want[key].n, approx(want[key].delta), approx(want[key].p_value)), (g, key)
+
+
+def test_by_group_skips_tables_without_the_column(con):
+    add_cx(con, noon(5), nps=10, stage="buy")
+    t = kpis.by_group(con, JAN, ["nps", "enps", "retention"], "journey_stage")
+    assert list(t["kpi"]) == ["nps"] and list(t["group"]) == ["buy"] and list(t["value"]) == [100.0]
