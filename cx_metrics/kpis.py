@@ -403,8 +403,12 @@ def by_group(
     kpis: tuple[str, ...] | list[str],
     by: str,
     compare: Compare | None = None,
+    grain: Grain | None = None,
 ) -> pd.DataFrame:
     """Every KPI in ``kpis`` for each value of column ``by`` (e.g. each business unit).
+
+    With ``grain``, one row per group, KPI and time bucket instead, in an
+    extra ``period`` column (first day of the bucket; no comparison).
 
     One tidy row per group and KPI: group, kpi and the :class:`Score` fields
     (value, n, interval, low_base, suppressed, and with ``compare``
@@ -415,6 +419,8 @@ def by_group(
     (:func:`cx_metrics.anonymity.protect_siblings`), since it depends on
     what else is on screen.
     """
+    if grain is not None and (compare or grain not in GRAINS):
+        raise ValueError(f"grain must be one of {GRAINS}, and cannot be combined with compare")
     periods = [(filters.start, filters.end)]
     if compare:
         other = filters.comparison(compare)
@@ -425,21 +431,29 @@ def by_group(
             continue
         where, where_params = filters.where(table)
         exprs = ", ".join(f"{e} AS {n}" for kpi in group for n, e in _aggregates(kpi).items())
+        date_col, _ = TABLES[table]
+        bucket = "NULL::DATE"
+        if grain:
+            bucket = f"date_trunc('{'month' if date_col == 'month' else grain}', {date_col})::DATE"
         parts, params = [], []
         for i, (a, b) in enumerate(periods):
             cond, date_params = date_bounds(table, a, b)
-            parts.append(f"SELECT {i} AS _period, {by} AS grp, {exprs} FROM {table}"
-                         f" WHERE {cond} AND {where} AND {by} IS NOT NULL GROUP BY grp")
+            parts.append(f"SELECT {i} AS _period, {by} AS grp, {bucket} AS bucket, {exprs} FROM {table}"
+                         f" WHERE {cond} AND {where} AND {by} IS NOT NULL GROUP BY grp, bucket")
             params += date_params + where_params
-        found: dict[tuple[int, str], dict] = {
-            (r["_period"], r["grp"]): r for r in _fetch(con, " UNION ALL ".join(parts), params)
+        found: dict[tuple[int, str, date | None], dict] = {
+            (r["_period"], r["grp"], r["bucket"]): r for r in _fetch(con, " UNION ALL ".join(parts), params)
         }
-        for name in sorted({g for _, g in found}):
+        for name, bucket_day in sorted({(g, d) for p, g, d in found if p == 0}, key=lambda x: (x[0], x[1] or date.min)):
             for kpi in group:
-                a = _unpack(found.get((0, name), {}), kpi)
-                score = _compared(kpi, a, _unpack(found.get((1, name), {}), kpi)) if compare else _score(kpi, a)
-                rows.append({"group": name, **asdict(score)})
-    return pd.DataFrame(rows, columns=["group", *Score.__dataclass_fields__])
+                a = _unpack(found[(0, name, bucket_day)], kpi)
+                if grain and not a.get("n"):
+                    continue
+                b = _unpack(found.get((1, name, bucket_day), {}), kpi)
+                score = _compared(kpi, a, b) if compare else _score(kpi, a)
+                rows.append({"group": name, **asdict(score), "period": bucket_day})
+    columns = ["group", *Score.__dataclass_fields__, "period"]
+    return pd.DataFrame(rows, columns=columns)[columns if grain else columns[:-1]]
 
 
 def _one(con, filters: Filters, key: str, compare: Compare | None) -> Score:

@@ -834,3 +834,18 @@ def test_by_group_skips_tables_without_the_column(con):
     add_cx(con, noon(5), nps=10, stage="buy")
     t = kpis.by_group(con, JAN, ["nps", "enps", "retention"], "journey_stage")
     assert list(t["kpi"]) == ["nps"] and list(t["group"]) == ["buy"] and list(t["value"]) == [100.0]
+
+
+def test_by_group_by_month_equals_each_units_trend(small_demo):
+    f = Filters(date(2026, 1, 1), date(2026, 10, 31))
+    table = kpis.by_group(small_demo, f, ["nps", "enps"], "business_unit", grain="month")
+    for unit in ("Grocery", "Travel"):
+        want = kpis.trend(small_demo, Filters(f.start, f.end, business_units=(unit,)), ["nps", "enps"], "month")
+        got = table[table["group"] == unit]
+        merged = got.merge(want, on=["kpi", "period"], suffixes=("", "_want"))
+        assert len(merged) == len(want) == len(got) == 20
+        shown = merged[~merged["suppressed_want"].astype(bool)]
+        assert (shown["value"] - shown["value_want"]).abs().max() < 1e-9
+        assert (shown["n"] == shown["n_want"]).all()
+    with pytest.raises(ValueError, match="grain"):
+        kpis.by_group(small_demo, f, ["nps"], "business_unit", compare="previous", grain="month")
