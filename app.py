@@ -14,6 +14,7 @@ st.set_page_config(page_title="Experience dashboard", page_icon=":material/monit
 PAGES = {
     "Dashboard": [
         ("pages/overview.py", "Overview", ":material/dashboard:", "view"),
+        ("pages/cx_ex.py", "CX ↔ EX", ":material/sync_alt:", "view"),
     ],
     "Reports": [
         ("pages/boardpack.py", "Board pack", ":material/slideshow:", "view"),
