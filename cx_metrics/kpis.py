@@ -57,6 +57,8 @@ KPIS: dict[str, Kpi] = {
         Kpi("ces", "Customer effort (CES)", "cx_responses", "ces", "mean", threshold=5, decimals=2),
         Kpi("enps", "eNPS", "ex_responses", "enps", "nps", group="ex"),
         Kpi("engagement", "Engagement", "ex_responses", "engagement", "share", threshold=4, unit="%", group="ex"),
+        Kpi("satisfaction", "Satisfaction", "ex_responses", "satisfaction", "share", threshold=4, unit="%",
+            group="ex"),
         Kpi("retention", "Customer retention", "business_outcomes", "value", "ratio", unit="%", group="outcome"),
     ]
 }
@@ -85,6 +87,8 @@ class Score:
     delta: float | None = None
     p_value: float | None = None
     significant: bool | None = None
+    #: EX: distinct respondents behind a shown figure (never set when suppressed).
+    respondents: int | None = None
 
     @property
     def shown(self) -> bool:
@@ -94,6 +98,7 @@ class Score:
         """The CLI's object: 2 decimals, 4 for p, flags per KPI group."""
         d = asdict(self)
         d.pop("kpi")
+        d.pop("respondents")
         for key in ("value", "ci_low", "ci_high", "top_box", "previous", "delta"):
             d[key] = _round(d[key], 2)
         d["p_value"] = _round(d["p_value"], 4)
@@ -273,8 +278,10 @@ def _score(kpi: Kpi, a: dict) -> Score:
         value, sd = stats.mean_sd(n, a["s"], a["ss"])
         lo, hi = stats.t_interval(value, sd, n)
     top_box = 100 * a["k"] / n if kpi.method == "mean" else None
+    respondents = int(a["r"]) if kpi.group == "ex" else None
     return Score(
-        kpi.key, value, int(n), _nan_none(lo), _nan_none(hi), low_base=low_base, top_box=top_box
+        kpi.key, value, int(n), _nan_none(lo), _nan_none(hi), low_base=low_base, top_box=top_box,
+        respondents=respondents,
     )
 
 
@@ -499,6 +506,12 @@ def engagement(con, filters: Filters, compare: Compare | None = None) -> Score:
     Suppressed below 5 distinct respondents; changes use the two-proportion z-test.
     """
     return _one(con, filters, "engagement", compare)
+
+
+def satisfaction(con, filters: Filters, compare: Compare | None = None) -> Score:
+    """EX satisfaction: % of employees/partners answering 4 or 5 on ``ex_responses.satisfaction``
+    (1-5), Wilson interval; anonymity and tests as for engagement."""
+    return _one(con, filters, "satisfaction", compare)
 
 
 def retention(con, filters: Filters, compare: Compare | None = None) -> Score:

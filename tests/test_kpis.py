@@ -849,3 +849,13 @@ def test_by_group_by_month_equals_each_units_trend(small_demo):
         assert (shown["n"] == shown["n_want"]).all()
     with pytest.raises(ValueError, match="grain"):
         kpis.by_group(small_demo, f, ["nps"], "business_unit", compare="previous", grain="month")
+
+
+def test_ex_satisfaction_and_respondents(con):
+    # 6 employees answer satisfaction 5, 4, 4, 3, 2, 1 -> 3 of 6 favourable = 50%; one of them twice
+    for i, score in enumerate([5, 4, 4, 3, 2, 1]):
+        con.execute("INSERT INTO ex_responses (response_id, submitted_at, respondent_id, satisfaction)"
+                    " VALUES (?, ?, ?, ?)", [f"S{i}", noon(3 + i), f"e{min(i, 4)}", score])
+    s = kpis.satisfaction(con, JAN)
+    assert (s.value, s.n, s.respondents) == (50.0, 6, 5)
+    assert "respondents" not in s.as_json()
