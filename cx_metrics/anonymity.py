@@ -61,3 +61,18 @@ def protect_siblings(
             return hidden
         smallest = counts[~hidden].sort_values(kind="stable").index[0]
         hidden.loc[smallest] = True
+
+
+#: Score columns emptied when a group is hidden.
+NUMBERS = ("value", "n", "ci_low", "ci_high", "previous", "delta", "p_value", "significant", "respondents",
+           "top_box")
+
+
+def blank(frame: pd.DataFrame, hide: pd.Series) -> pd.DataFrame:
+    """``frame`` with the rows in ``hide`` emptied of every number and marked suppressed."""
+    out = frame.copy()
+    cols = [c for c in NUMBERS if c in out]
+    out[cols] = out[cols].astype(object)
+    out.loc[hide[hide].index, cols] = None
+    out.loc[hide[hide].index, "suppressed"] = True
+    return out

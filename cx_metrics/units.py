@@ -1,0 +1,88 @@
+"""Units compared: a league table of business units (or regions) x KPIs.
+
+Built on :func:`cx_metrics.kpis.by_group`, so every cell follows the KPI
+rules (intervals, low base, EX anonymity, significance of the change) and
+equals the overview's tile for that unit.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from . import anonymity, fmt, kpis
+from .filters import Compare, Filters
+
+LEAGUE_KPIS = ("nps", "csat", "ces", "enps", "engagement")
+LEAGUE_COLUMNS = ["group", "kpi", "value", "n", "ci_low", "ci_high", "delta", "p_value", "significant",
+                  "low_base", "suppressed", "target", "status"]
+
+
+def league(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    compare: Compare = "previous",
+    by: str = "business_unit",
+    keys: tuple[str, ...] = LEAGUE_KPIS,
+) -> pd.DataFrame:
+    """One row per group (unit, or region within the filters) and KPI.
+
+    Columns: :data:`LEAGUE_COLUMNS`. ``target`` is the unit's own target
+    when it has one, else the 'all' target; ``status`` is on track / at
+    risk / off track. EX cells that would let a hidden unit be recovered
+    from the total (the sibling rule) are hidden too.
+    """
+    rows = kpis.by_group(con, filters, keys, by, compare)
+    if rows.empty:
+        return pd.DataFrame(columns=LEAGUE_COLUMNS)
+    rows = _protect_ex(con, filters, rows)
+    targets, statuses = [], []
+    for r in rows.itertuples(index=False):
+        # a unit's own target applies to its row; regions take the selected unit's
+        scope = Filters(filters.start, filters.end, business_units=(r.group,)) if by == "business_unit" else filters
+        target = kpis.target_for(con, r.kpi, scope)
+        score = kpis.Score(r.kpi, None if pd.isna(r.value) else r.value, ci_low=_none(r.ci_low),
+                           ci_high=_none(r.ci_high))
+        targets.append(target)
+        statuses.append(kpis.target_status(score, target))
+    return rows.assign(target=targets, status=statuses)[LEAGUE_COLUMNS]
+
+
+def _none(x):
+    return None if pd.isna(x) else x
+
+
+def _protect_ex(con, filters: Filters, rows: pd.DataFrame) -> pd.DataFrame:
+    """Apply the sibling rule to each EX KPI against the filtered total."""
+    total = kpis.scorecard(con, filters, [k for k in rows["kpi"].unique() if kpis.KPIS[k].group == "ex"])
+    for key, score in total.items():
+        part = rows[rows["kpi"] == key]
+        hide = anonymity.protect_siblings(part[["respondents"]].fillna(0), score.respondents if score.shown else None)
+        rows = anonymity.blank(rows, hide.reindex(rows.index, fill_value=False))
+    return rows
+
+
+def cell_text(row) -> str:
+    """A league-table cell in words and symbols, so colour is never the only signal:
+    value, the change with ▲/▼ when significant (· otherwise), and the status."""
+    if row["suppressed"]:
+        return "hidden"
+    if pd.isna(row["value"]):
+        return "—"
+    text = fmt.value(row["kpi"], row["value"])
+    if not pd.isna(row["delta"]):
+        mark = ("▲" if row["delta"] > 0 else "▼") if row["significant"] else "·"
+        text += f" {mark}{fmt.delta(row['kpi'], row['delta'])}"
+    if row["low_base"]:
+        text += " (low base)"
+    return text
+
+
+def matrix(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(text, status) matrices: groups as rows, KPI labels as columns."""
+    text = table.assign(cell=table.apply(cell_text, axis=1))
+    labels = {k: kpis.KPIS[k].label for k in table["kpi"].unique()}
+    order = [labels[k] for k in LEAGUE_KPIS if k in labels]
+    wide = text.pivot(index="group", columns="kpi", values="cell").rename(columns=labels)[order]
+    status = table.pivot(index="group", columns="kpi", values="status").rename(columns=labels)[order]
+    return wide, status

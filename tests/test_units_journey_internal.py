@@ -1,0 +1,106 @@
+"""Units league table, journey map and internal (EX) breakdowns: hand cases and
+agreement with the scorecard of each group."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from cx_metrics import db, demo, internal, journey, kpis, units
+from cx_metrics.filters import JOURNEY_STAGES, Filters
+
+OCT = Filters(date(2026, 10, 1), date(2026, 10, 31))
+
+
+@pytest.fixture(scope="module")
+def small():
+    con = db.connect(":memory:")
+    demo.build(con, cx_rows=30_000, ex_rows=10_000, seed=3)
+    yield con
+    con.close()
+
+
+def test_league_cells_equal_each_units_scorecard(small):
+    f = Filters(date(2026, 8, 1), date(2026, 10, 31))
+    table = units.league(small, f, "previous")
+    for unit in ("Grocery", "Travel"):
+        want = kpis.scorecard(small, Filters(f.start, f.end, business_units=(unit,)), units.LEAGUE_KPIS, "previous")
+        got = table[table["group"] == unit].set_index("kpi")
+        for key in ("nps", "csat", "ces"):  # CX: no anonymity interplay
+            assert got.loc[key, "value"] == pytest.approx(want[key].value)
+            assert got.loc[key, "delta"] == pytest.approx(want[key].delta)
+            assert got.loc[key, "n"] == want[key].n
+
+
+def test_cell_text_never_relies_on_colour():
+    row = {"kpi": "nps", "value": 38.24, "delta": 4.2, "significant": True, "low_base": False, "suppressed": False}
+    assert units.cell_text(row) == "38.2 ▲+4.2 pts"
+    assert units.cell_text(row | {"significant": False}) == "38.2 ·+4.2 pts"
+    assert units.cell_text(row | {"delta": -1.0}) == "38.2 ▼-1.0 pts"
+    assert units.cell_text(row | {"low_base": True, "delta": float("nan")}) == "38.2 (low base)"
+    assert units.cell_text(row | {"suppressed": True}) == "hidden"
+
+
+def _cx(con, stage, channel, scores, day=5):
+    for i, s in enumerate(scores):
+        con.execute("INSERT INTO cx_responses (response_id, submitted_at, journey_stage, channel, nps, csat)"
+                    " VALUES (?, ?, ?, ?, ?, 5)", [f"{stage}{channel}{i}", datetime(2026, 10, day), stage, channel, s])
+
+
+def test_stages_by_hand():
+    con = db.connect(":memory:")
+    # buy: 30 answers via web, 20 promoters, 5 detractors -> NPS 50, detractors 16.7%
+    _cx(con, "buy", "web", [10] * 20 + [7] * 5 + [3] * 5)
+    # get help: 40 answers, 10 promoters, 20 detractors -> NPS -25 (the weakest), detractors 50%
+    _cx(con, "get help", "call centre", [9] * 10 + [8] * 10 + [0] * 20)
+    # renew: 2 answers only (low base): NPS -100, excluded from "weakest"
+    _cx(con, "renew", "app", [0, 0])
+    s = journey.stages(con, OCT)
+    assert list(s["stage"]) == ["buy", "get help", "renew"]  # journey order, stages with data
+    got = s.set_index("stage")
+    assert got.loc["buy", "nps"] == pytest.approx(50.0) and got.loc["buy", "detractors_pct"] == pytest.approx(100 * 5 / 30)
+    assert got.loc["get help", "nps"] == pytest.approx(-25.0) and got.loc["get help", "detractors_pct"] == 50.0
+    assert list(s["weakest"]) == [False, True, False]
+    assert bool(got.loc["renew", "low_base"]) and got.loc["renew", "volume"] == 2
+    heat = journey.stage_channel(con, OCT)
+    assert list(zip(heat["stage"], heat["channel"], heat["n"])) == [
+        ("buy", "web", 30), ("get help", "call centre", 40), ("renew", "app", 2)]
+
+
+def test_stage_nps_equals_the_scorecard_with_that_stage(small):
+    f = Filters(date(2026, 5, 1), date(2026, 10, 31), segments=("enterprise",))
+    s = journey.stages(small, f).set_index("stage")
+    for stage in JOURNEY_STAGES:
+        want = kpis.nps(small, Filters(f.start, f.end, segments=("enterprise",), journey_stages=(stage,)))
+        assert s.loc[stage, "nps"] == pytest.approx(want.value) and s.loc[stage, "nps_n"] == want.n
+
+
+def _ex(con, department, n, score=10, start=0):
+    for i in range(n):
+        con.execute("INSERT INTO ex_responses (response_id, submitted_at, department, respondent_id, enps)"
+                    " VALUES (?, ?, ?, ?, ?)", [f"{department}{i}", datetime(2026, 10, 3), department,
+                                                f"{department}-{start + i}", score])
+
+
+def test_a_department_of_three_cannot_be_recovered_from_the_total():
+    con = db.connect(":memory:")
+    _ex(con, "Sales", 40, 10)
+    _ex(con, "Ops", 30, 7)
+    _ex(con, "Legal", 3, 0)  # the secret: all three are detractors
+    total = kpis.enps(con, OCT)
+    assert total.shown and total.n == 73
+    b = internal.breakdown(con, OCT, "department", compare=None)
+    enps = b[b["kpi"] == "enps"].set_index("group")
+    assert bool(enps.loc["Legal", "suppressed"]) and pd.isna(enps.loc["Legal", "value"])
+    # 73 - 40 - 30 = 3 would expose Legal, so the next-smallest (Ops) is hidden too
+    assert bool(enps.loc["Ops", "suppressed"]) and pd.isna(enps.loc["Ops", "n"])
+    assert enps.loc["Sales", "value"] == 100.0 and enps.loc["Sales", "n"] == 40
+    shown = enps[~enps["suppressed"].astype(bool)]["n"].sum()
+    assert total.n - shown >= 5
+
+
+def test_breakdown_rejects_unknown_columns():
+    with pytest.raises(ValueError, match="by must be one of"):
+        internal.breakdown(db.connect(":memory:"), OCT, "salary")
