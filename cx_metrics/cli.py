@@ -1,7 +1,8 @@
 """Command line: ``python -m cx_metrics COMMAND``.
 
 Commands: ``init`` (empty database), ``demo`` (demo data), ``kpis`` (the
-scorecard as JSON or a table), ``boardpack`` (the board pack as PPTX or PDF).
+scorecard as JSON or a table), ``boardpack`` (the board pack as PPTX or PDF),
+``ingest`` / ``uploads`` / ``undo`` (survey files, see cx_metrics/ingest_cli.py).
 Every command takes ``--db``, defaulting to ``$CX_DB`` or ``data/cx.duckdb``.
 """
 
@@ -54,6 +55,19 @@ def _parser() -> argparse.ArgumentParser:
     b = with_period(with_db(sub.add_parser("boardpack", help="write the board pack (PPTX or PDF) for a period")))
     b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="the file to write")
     b.add_argument("--sections", default=None, metavar="A,B", help="comma-separated sections (default: all)")
+
+    i = with_db(sub.add_parser("ingest", help="load a survey export (CSV/TSV/TXT, XLSX, Parquet)"))
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--kind", choices=["cx", "ex"], required=True)
+    i.add_argument("--mapping", default=None, metavar="FILE.json", help="column mapping (default: saved "
+                   "profile for these columns, else suggested from the headers)")
+    i.add_argument("--on-error", choices=["reject", "skip"], default="reject")
+    i.add_argument("--replace", action="store_true", help="replace rows already loaded with the same ids")
+    i.add_argument("--dry-run", action="store_true", help="validate and report; load nothing")
+    u = with_db(sub.add_parser("uploads", help="list uploads"))
+    u.add_argument("--format", choices=["json", "table"], default="json")
+    un = with_db(sub.add_parser("undo", help="remove one upload's rows"))
+    un.add_argument("upload_id", metavar="UPLOAD_ID")
     return p
 
 
@@ -120,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else None
             result = boardpack.write(path, _filters(args), args.compare or "previous", args.out, sections)
             print(json.dumps(result))
+        elif args.command in ("ingest", "uploads", "undo"):
+            from . import ingest_cli
+
+            return ingest_cli.run(args, path)
     except ValueError as exc:  # bad dates or filters: a message, not a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2

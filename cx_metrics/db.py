@@ -95,6 +95,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        2,
+        "ingest: mapping profiles, undone uploads",
+        """
+        CREATE TABLE mapping_profiles (
+            name VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL CHECK (kind IN ('cx', 'ex')),
+            columns_signature VARCHAR NOT NULL,
+            mapping VARCHAR NOT NULL,
+            saved_by VARCHAR,
+            saved_at TIMESTAMP DEFAULT current_timestamp
+        );
+        ALTER TABLE uploads ADD COLUMN source VARCHAR;
+        ALTER TABLE uploads ADD COLUMN undone_at TIMESTAMP;
+        ALTER TABLE uploads ADD COLUMN undone_by VARCHAR;
+        """,
+    ),
+    (
         4,
         "audit log",
         """
