@@ -15,6 +15,9 @@ PAGES = {
     "Dashboard": [
         ("pages/overview.py", "Overview", ":material/dashboard:", "view"),
         ("pages/cx_ex.py", "CX ↔ EX", ":material/sync_alt:", "view"),
+        ("pages/units.py", "Units", ":material/table_chart:", "view"),
+        ("pages/journey.py", "Customer journey", ":material/route:", "view"),
+        ("pages/internal.py", "Employees and partners", ":material/groups:", "view"),
     ],
     "Reports": [
         ("pages/boardpack.py", "Board pack", ":material/slideshow:", "view"),

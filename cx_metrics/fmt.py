@@ -10,16 +10,16 @@ SUPPRESSED_TEXT = "Hidden to protect anonymity (fewer than 5 respondents)"
 
 
 def value(kpi: str, x: float | None) -> str:
-    """'16.6' (NPS points), '73.5%' (shares), '5.07' (CES); an em dash for no value."""
-    if x is None:
+    """'16.6' (NPS points), '73.5%' (shares), '5.07' (CES); an em dash for no value (None or NaN)."""
+    if x is None or x != x:
         return "—"
     k = KPIS[kpi]
     return f"{x:,.{k.decimals}f}{k.unit}"
 
 
 def delta(kpi: str, d: float | None) -> str | None:
-    """Signed change in the KPI's unit ('+1.2 pts', '-0.4 pts', '+0.03')."""
-    if d is None:
+    """Signed change in the KPI's unit ('+1.2 pts', '-0.4 pts', '+0.03'); None for no change (None or NaN)."""
+    if d is None or d != d:
         return None
     k = KPIS[kpi]
     unit = "" if k.method == "mean" else " pts"
