@@ -15,7 +15,7 @@ No function imports streamlit; pages call these through pages/shared.py.
 
 from .errors import IngestError
 from .schema import fields
-from .load import Report, Result, load, undo, uploads, validate
+from .store import Report, Result, load, undo, uploads, validate
 from .mapping import Mapping, profile_for, profiles, save_profile, suggest, suggest_mapping
 from .read import MAX_UPLOAD_BYTES, Parsed, read_file
 

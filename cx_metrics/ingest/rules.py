@@ -88,14 +88,28 @@ def raw(col: int) -> str:
 def number(col: int, mapping: Mapping, target: str, p: Params) -> str:
     """The answer as a number on the file's scale; NULL for blanks and missing codes."""
     r = raw(col)
-    # Parameters are bound in the order they appear in the SQL text.
-    missing = ", ".join(p(m) for m in missing_for(mapping, target))
+    # CASE evaluates each branch only for the rows that reach it, so plain numbers (nearly
+    # every cell) cost one cast. Parameters are bound in the order they appear in the SQL.
+    codes = missing_for(mapping, target)
+    numeric = [c for c in codes if _is_number(c)]
+    num = f"TRY_CAST({r} AS DOUBLE)"
+    if numeric:
+        num = f"CASE WHEN {r} IN ({', '.join(p(c) for c in numeric)}) THEN NULL ELSE {num} END"
+    missing = ", ".join(p(m) for m in codes)
     labels = labels_for(mapping, target)
     cases = " ".join(f"WHEN {p(k)} THEN {float(v)!r}" for k, v in labels.items())
     label_expr = f"CASE lower({r}) {cases} END" if cases else "NULL"
-    return (f"CASE WHEN {r} IS NULL OR lower({r}) IN ({missing}) THEN NULL ELSE coalesce("
-            f"TRY_CAST({r} AS DOUBLE), {label_expr}, "
+    return (f"CASE WHEN {r} IS NULL THEN NULL WHEN TRY_CAST({r} AS DOUBLE) IS NOT NULL THEN {num} "
+            f"WHEN lower({r}) IN ({missing}) THEN NULL ELSE coalesce({label_expr}, "
             rf"TRY_CAST(regexp_extract({r}, '^(-?\d+(\.\d+)?)\s*[-=:]', 1) AS DOUBLE)) END")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 def converted(expr: str, mapping: Mapping, kind: str, target: str) -> str:
