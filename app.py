@@ -18,6 +18,7 @@ PAGES = {
         ("pages/units.py", "Units", ":material/table_chart:", "view"),
         ("pages/journey.py", "Customer journey", ":material/route:", "view"),
         ("pages/internal.py", "Employees and partners", ":material/groups:", "view"),
+        ("pages/drivers.py", "Key drivers", ":material/insights:", "view"),
     ],
     "Reports": [
         ("pages/boardpack.py", "Board pack", ":material/slideshow:", "view"),

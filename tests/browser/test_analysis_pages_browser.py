@@ -11,7 +11,8 @@ MAIN = '[data-testid="stMain"]'
 
 @pytest.mark.parametrize(
     ("path", "heading", "charts"),
-    [("units", "Units compared", 5), ("journey", "Customer journey", 3), ("internal", "Employees and partners", 1)],
+    [("units", "Units compared", 5), ("journey", "Customer journey", 3), ("internal", "Employees and partners", 1),
+     ("drivers", "Key drivers", 2)],
 )
 def test_analysis_page(page: Page, server, screenshots, path, heading, charts):
     page.set_viewport_size({"width": 1280, "height": 2600})
