@@ -134,7 +134,7 @@ _WORDING = [
     ("population", r"^population$"),
     ("comment", r"comment|feedback|verbatim|open.?ended|anything else|why did you|^why\b|suggestion"),
 ]
-_NOT_RATING = re.compile(r"\b(age|year|years|level|count|number|num|distance|times|rate|income|salary|hours|"
+_NOT_RATING = re.compile(r"\b(rank|age|year|years|level|count|number|num|distance|times|rate|income|salary|hours|"
                          r"delay|id|code|minutes|seconds|duration|progress|latitude|longitude|accuracy)\b", re.I)
 
 
@@ -151,8 +151,8 @@ def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
         )
     con = duckdb.connect()
     try:
-        row = con.execute(f"SELECT {', '.join(aggs)} FROM (SELECT * FROM {parsed.source_sql()} LIMIT {sample})"
-                          ).fetchone()
+        row = parsed.execute(con, f"SELECT {', '.join(aggs)} FROM (SELECT * FROM {{source}} LIMIT {sample})"
+                             ).fetchone()
     except duckdb.Error as exc:
         raise IngestError(f"{parsed.name}: cannot read the rows ({str(exc).splitlines()[0]})") from None
     finally:

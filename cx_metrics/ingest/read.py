@@ -59,6 +59,18 @@ class Parsed:
     layout: str
     header_rows: int
     notices: list[str] = field(default_factory=list)
+    #: Read with DuckDB's serial CSV reader (set by :meth:`execute` when cells hold line breaks).
+    serial: bool = False
+
+    def execute(self, con, sql: str, params: list | None = None):
+        """Run ``sql`` (which uses :meth:`source_sql` through ``{source}``), retrying serially if needed."""
+        try:
+            return con.execute(sql.replace("{source}", self.source_sql()), params or [])
+        except Exception as exc:  # duckdb.Error; the parallel reader refuses quoted line breaks + padding
+            if self.serial or "parallel=false" not in str(exc):
+                raise
+        self.serial = True
+        return con.execute(sql.replace("{source}", self.source_sql()), params or [])
 
     def __post_init__(self) -> None:
         # The staged copy lives as long as this object (the page keeps it in session state).
@@ -78,7 +90,8 @@ class Parsed:
         return (
             f"read_csv('{path}', delim='{delim}', quote='\"', escape='\"', header=false, skip=1, "
             f"auto_detect=false, columns={{{columns}}}, max_line_size={MAX_LINE_BYTES}, "
-            f"null_padding=true, strict_mode=false, encoding='utf-8')"
+            f"null_padding=true, strict_mode=false, encoding='utf-8'"
+            + (", parallel=false)" if self.serial else ")")
         )
 
     def describe(self) -> dict:

@@ -197,8 +197,7 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
 
     con.execute("DROP TABLE IF EXISTS _ingest_stage")
     try:
-        con.execute(f"CREATE TEMP TABLE _ingest_stage AS SELECT {', '.join(sel)} FROM {parsed.source_sql()}",
-                    p.values)
+        parsed.execute(con, f"CREATE TEMP TABLE _ingest_stage AS SELECT {', '.join(sel)} FROM {{source}}", p.values)
     except duckdb.Error as exc:
         raise IngestError(f"{parsed.name}: cannot read the rows: {_first_line(exc)}") from None
     # File order is kept (preserve_insertion_order), so a row's position in the staged table
