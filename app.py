@@ -24,6 +24,7 @@ PAGES = {
         ("pages/boardpack.py", "Board pack", ":material/slideshow:", "view"),
     ],
     "Admin": [
+        ("pages/data.py", "Data", ":material/upload_file:", "upload"),
         ("pages/settings.py", "Settings", ":material/tune:", "edit_targets"),
         ("pages/admin.py", "Roles and audit log", ":material/admin_panel_settings:", "view_audit"),
     ],

@@ -1,0 +1,72 @@
+"""An analyst uploads a file through the Data page, confirms the mapping, loads it,
+and the overview's NPS n grows by exactly the rows loaded."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cx_metrics import db, demo, kpis
+from cx_metrics.filters import Filters
+from cx_metrics.overview import default_period
+
+pytestmark = pytest.mark.browser
+MAIN = '[data-testid="stMain"]'
+ROWS = 25
+
+
+@pytest.fixture(scope="module")
+def app(serve_app, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("data")
+    path = tmp / "cx.duckdb"
+    con = db.connect(path)
+    demo.build(con, cx_rows=3_000, ex_rows=1_000)
+    start, end = default_period(kpis.data_range(con)[1], 3)
+    n_before = kpis.nps(con, Filters(start, end)).n
+    con.close()
+    csv = tmp / "web-survey.csv"
+    lines = ["Response ID,Date,How likely are you to recommend us to a friend or colleague?,Business unit"]
+    lines += [f"UP{i},{end:%Y-%m}-{(i % 20) + 1:02d},{i % 11},Grocery" for i in range(ROWS)]
+    csv.write_text("\n".join(lines) + "\n")
+    with serve_app(path, tmp) as (url, _log):
+        yield url, csv, n_before
+
+
+def nps_n(page: Page) -> int:
+    tile = page.locator(f"{MAIN} .st-key-tile_nps")
+    text = tile.get_by_text(re.compile(r"^n = [\d,]+ responses")).first.inner_text()
+    return int(re.search(r"n = ([\d,]+)", text).group(1).replace(",", ""))
+
+
+def test_upload_through_the_data_page_changes_the_overview(browser, app, screenshots):
+    url, csv, n_before = app
+    context = browser.new_context(viewport={"width": 1280, "height": 2200})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(url)
+        expect(page.locator(f"{MAIN} .st-key-tile_nps")).to_be_visible()
+        assert nps_n(page) == n_before
+        page.goto(f"{url}/data")
+        expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+        page.locator("input[type=file]").set_input_files(str(csv))
+        expect(page.get_by_text(re.compile(r"Read web-survey\.csv: plain layout"))).to_be_visible()
+        expect(page.get_by_text("1. Confirm the mapping")).to_be_visible()
+        expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").first).to_have_text(f"{ROWS}")
+        expect(page.get_by_role("button", name="Load into the dashboard")).to_be_enabled()
+        expect(page.locator(f"{MAIN} [data-testid='stDataFrame']")).to_have_count(2)  # mapping, preview
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        page.wait_for_timeout(500)  # the grids draw on a canvas after they mount
+        page.screenshot(path=screenshots / "data_mapping.png")
+        page.get_by_role("button", name="Load into the dashboard").click()
+        expect(page.get_by_text(re.compile(rf"Loaded {ROWS} rows"))).to_be_visible()
+        expect(page.get_by_text("web-survey.csv").first).to_be_visible()
+        page.screenshot(path=screenshots / "data_loaded.png")
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Overview")).click()
+        expect(page.locator(f"{MAIN} .st-key-tile_nps")).to_be_visible()
+        expect(page.locator(f"{MAIN} .st-key-tile_nps")).to_contain_text(f"n = {n_before + ROWS:,} responses")
+        page.screenshot(path=screenshots / "overview_after_upload.png")
+    finally:
+        context.close()

@@ -1,0 +1,78 @@
+"""The Data page through AppTest: upload, detected layout, mapping, problems, load, undo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cx_metrics import audit, ingest, kpis
+from cx_metrics.filters import Filters
+from pagetools import with_con
+
+PAGE = "pages/data.py"
+OCT = Filters(date(2026, 10, 1), date(2026, 10, 31))
+# Semicolon-separated, cp1252 (é), with the standard question wording for NPS.
+GOOD = ("Response ID;Date;How likely are you to recommend us to a friend or colleague?;Business unit;Comment\r\n"
+        "W1;2026-10-02;10;Grocery;Très bien\r\nW2;2026-10-03;9;Grocery;=HYPERLINK(\"x\")\r\n"
+        "W3;2026-10-04;3;Grocery;<script>alert(1)</script>\r\n").encode("cp1252")
+BAD = b"response_id,submitted_at,nps\nB1,2026-10-02,10\nB2,not a date,9\nB3,2026-10-04,11\n"
+
+
+def open_page(make_app, path):
+    at = make_app(path)
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def frame_with(at, column: str):
+    """The one table on the page that has ``column``."""
+    [frame] = [d.value for d in at.dataframe if column in d.value.columns]
+    return frame
+
+
+def upload(at, name: str, data: bytes):
+    at.file_uploader(key="data_file").set_value((name, data, "text/csv")).run()
+    assert not at.exception
+    return at
+
+
+def test_upload_check_load_and_undo(make_app, demo_db_copy):
+    before = with_con(demo_db_copy, kpis.nps, OCT)
+    at = upload(open_page(make_app, demo_db_copy), "web.csv", GOOD)
+    detected = at.success[0].value
+    assert "plain layout" in detected and "semicolon-separated" in detected and "cp1252" in detected.lower()
+    mapping = at.data_editor[0].value
+    assert dict(zip(mapping["column"], mapping["field"]))["How likely are you to recommend us to a friend or colleague?"] == "nps"
+    assert [m.value for m in at.metric] == ["3", "0", "0"]
+    at.button(key="load_file").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Loaded 3 rows") for s in at.success)
+    after = with_con(demo_db_copy, kpis.nps, OCT)
+    assert after.n == before.n + 3
+    history = frame_with(at, "rows_loaded")
+    assert history["file_name"].iloc[0] == "web.csv" and history["rows_loaded"].iloc[0] == 3
+    comments = with_con(demo_db_copy, lambda c: c.execute(
+        "SELECT comment FROM cx_responses WHERE response_id IN ('W2', 'W3') ORDER BY 1").fetchall())
+    assert comments == [("<script>alert(1)</script>",), ('=HYPERLINK("x")',)]  # stored as text, verbatim
+    at.button(key="undo_button").click().run()
+    assert any("Undid" in s.value for s in at.success)
+    assert with_con(demo_db_copy, kpis.nps, OCT).n == before.n
+    actions = list(with_con(demo_db_copy, audit.events)["action"])
+    assert actions[:2] == ["undo", "upload"]
+
+
+def test_problems_are_listed_and_reject_loads_nothing(make_app, demo_db_copy):
+    at = upload(open_page(make_app, demo_db_copy), "bad.csv", BAD)
+    problems = frame_with(at, "reason")
+    assert list(problems["line"]) == [3, 4]
+    assert set(problems["column"]) == {"submitted_at", "nps"}
+    at.button(key="load_file").click().run()
+    assert at.error and with_con(demo_db_copy, ingest.uploads).empty
+    at.radio(key="on_error").set_value("skip").run()
+    at.button(key="load_file").click().run()
+    assert any("Loaded 1 rows" in s.value and "skipped 2" in s.value for s in at.success)
+
+
+def test_unreadable_file_gets_a_clear_error(make_app, demo_db_copy):
+    at = upload(open_page(make_app, demo_db_copy), "garbage.csv", bytes(range(256)) * 40)
+    assert at.error[0].value.startswith("This file cannot be read:")
