@@ -19,6 +19,7 @@ PAGES = {
         ("pages/journey.py", "Customer journey", ":material/route:", "view"),
         ("pages/internal.py", "Employees and partners", ":material/groups:", "view"),
         ("pages/drivers.py", "Key drivers", ":material/insights:", "view"),
+        ("pages/voc.py", "Voice of the customer", ":material/forum:", "view"),
     ],
     "Reports": [
         ("pages/boardpack.py", "Board pack", ":material/slideshow:", "view"),

@@ -15,6 +15,8 @@ DEFAULT_DB = ROOT / "data" / "cx.duckdb"
 LOW_BASE_N = 30
 #: EX groups with fewer distinct respondents than this are never shown.
 EX_MIN_RESPONDENTS = 5
+#: EX comments are shown only for groups with at least this many distinct commenters.
+EX_MIN_COMMENT_RESPONDENTS = 10
 
 
 def db_path() -> Path:

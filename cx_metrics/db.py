@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from . import taxonomy
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -110,6 +112,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE uploads ADD COLUMN undone_at TIMESTAMP;
         ALTER TABLE uploads ADD COLUMN undone_by VARCHAR;
         """,
+    ),
+    (
+        3,
+        "voice of the customer: theme taxonomy and comment sentiment",
+        """
+        CREATE TABLE themes (
+            kind VARCHAR NOT NULL CHECK (kind IN ('cx', 'ex')),
+            theme VARCHAR NOT NULL,
+            keyword VARCHAR NOT NULL,
+            PRIMARY KEY (kind, theme, keyword)
+        );
+        CREATE TABLE comment_sentiment (
+            comment_hash VARCHAR PRIMARY KEY,
+            compound DOUBLE NOT NULL
+        );
+        """
+        + taxonomy.seed_sql(),
     ),
     (
         4,

@@ -12,7 +12,7 @@ MAIN = '[data-testid="stMain"]'
 @pytest.mark.parametrize(
     ("path", "heading", "charts"),
     [("units", "Units compared", 5), ("journey", "Customer journey", 3), ("internal", "Employees and partners", 1),
-     ("drivers", "Key drivers", 2)],
+     ("drivers", "Key drivers", 2), ("voc", "Voice of the customer", 2)],
 )
 def test_analysis_page(page: Page, server, screenshots, path, heading, charts):
     page.set_viewport_size({"width": 1280, "height": 2600})

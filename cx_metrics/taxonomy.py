@@ -1,0 +1,36 @@
+"""The default theme taxonomy for comments (retail/service CX and EX).
+
+A plain constant, so that the schema migration can seed it and
+:mod:`cx_metrics.voc` can show it; analysts edit the copy in DuckDB.
+"""
+
+#: kind -> theme -> keywords. Retail/service CX and EX defaults; editable on the page.
+DEFAULT_THEMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "cx": {
+        "delivery": ("deliver", "parcel", "courier", "tracking", "arrived"),
+        "staff": ("staff", "assistant", "agent", "team", "rude", "helpful", "polite"),
+        "price": ("price", "expensive", "cheap", "value for money", "fees", "worth the money", "paid"),
+        "app": ("app", "checkout", "log in", "website", "online"),
+        "waiting time": ("wait", "queue", "on hold", "took three days", "slow", "quick", "fast"),
+        "cleanliness": ("clean", "dirty", "filthy", "tidy", "messy", "spotless", "toilet"),
+        "returns": ("return", "refund", "exchange"),
+    },
+    "ex": {
+        "manager": ("manager", "team lead", "leadership", "feedback"),
+        "pay": ("pay", "paid", "salary", "benefits"),
+        "workload": ("workload", "overtime", "burning out", "understaffed", "work-life"),
+        "growth": ("career", "grow", "training", "progression", "path"),
+        "recognition": ("thank you", "noticed", "unnoticed", "valued", "recognition"),
+        "tools": ("tools", "systems", "equipment", "software"),
+    },
+}
+
+
+def seed_sql() -> str:
+    """INSERT statement seeding ``themes`` with :data:`DEFAULT_THEMES`."""
+    def q(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    values = ", ".join(f"({q(k)}, {q(t)}, {q(w)})" for k, themes in DEFAULT_THEMES.items()
+                       for t, words in themes.items() for w in words)
+    return f"INSERT INTO themes (kind, theme, keyword) VALUES {values};"

@@ -1,0 +1,254 @@
+"""Voice of the customer (and of employees): themes, sentiment and verbatims.
+
+* **Themes** come from an editable taxonomy in DuckDB (``themes``: kind,
+  theme, keyword). A comment mentions a theme when it contains one of the
+  theme's keywords (case-insensitive); matching is one SQL join, never a
+  Python loop over comments. :data:`DEFAULT_THEMES` seeds it.
+* **Sentiment** is VADER's compound score (-1..1; Hutto & Gilbert 2014),
+  a well-kept lexicon-and-rules model built for short, informal text such as
+  survey comments and social posts, that runs offline with no model
+  download. It is computed once per distinct comment (``comment_sentiment``,
+  keyed by the comment's MD5) by :func:`score_missing`, which demo building
+  and ingest call. Positive means compound >= 0.05, negative <= -0.05.
+* **Verbatims** are searched, filtered and paged in SQL and always returned
+  as plain text for the page to show as text.
+* **EX comments** are shown only when the filtered group has at least
+  ``config.EX_MIN_COMMENT_RESPONDENTS`` (10) distinct respondents who
+  commented; otherwise nothing is returned and the page says they are
+  hidden to protect anonymity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from . import audit, config, db, stats
+from .taxonomy import DEFAULT_THEMES
+from .filters import Filters, date_bounds
+
+TABLES = {"cx": "cx_responses", "ex": "ex_responses"}
+POSITIVE, NEGATIVE = 0.05, -0.05
+PAGE_SIZE = 25
+#: A comment mentions a keyword when a word starts with it ("deliver" finds "delivery", "app" not "happy").
+MATCH = r"regexp_matches(lower(r.comment), '\b' || regexp_escape(t.keyword))"
+NPS_GROUPS = {"promoter": ">= 9", "passive": "BETWEEN 7 AND 8", "detractor": "<= 6"}
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in TABLES:
+        raise ValueError("kind must be 'cx' or 'ex'")
+    return kind
+
+
+def taxonomy(con: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
+    """The taxonomy of ``kind``: one row per theme with its keywords joined by ", "."""
+    return con.execute(
+        "SELECT theme, string_agg(keyword, ', ' ORDER BY keyword) AS keywords FROM themes WHERE kind = ?"
+        " GROUP BY theme ORDER BY theme", [_check_kind(kind)]).df()
+
+
+def save_taxonomy(con: duckdb.DuckDBPyConnection, kind: str, table: pd.DataFrame, *, actor: str) -> int:
+    """Replace ``kind``'s taxonomy with ``table`` (theme, keywords "a, b"); audited. Returns keywords saved."""
+    rows = []
+    for i, r in enumerate(table.itertuples(index=False), start=1):
+        theme = str(r.theme or "").strip().lower()
+        words = [w.strip().lower() for w in str(r.keywords or "").split(",") if w.strip()]
+        if not theme or not words:
+            raise ValueError(f"row {i}: a theme needs a name and at least one keyword")
+        rows += [(kind, theme, w) for w in dict.fromkeys(words)]
+    if len({(t, w) for _, t, w in rows}) != len(rows):
+        raise ValueError("a keyword appears twice in one theme")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = taxonomy(con, kind).to_dict("records")
+        con.execute("DELETE FROM themes WHERE kind = ?", [_check_kind(kind)])
+        con.executemany("INSERT INTO themes VALUES (?, ?, ?)", rows)
+        audit.record(con, actor, "themes_saved", f"themes:{kind}",
+                     {"before": before, "after": taxonomy(con, kind).to_dict("records")}, rows=len(rows))
+        db.bump_data_version(con)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)
+
+
+def score_missing(con: duckdb.DuckDBPyConnection) -> int:
+    """Score every distinct comment that has no sentiment yet; returns how many were scored."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    todo = con.execute(
+        """SELECT DISTINCT comment FROM (SELECT comment FROM cx_responses UNION ALL SELECT comment FROM ex_responses)
+           WHERE comment IS NOT NULL AND trim(comment) <> ''
+             AND md5(comment) NOT IN (SELECT comment_hash FROM comment_sentiment)"""
+    ).fetchall()
+    if not todo:
+        return 0
+    analyzer = SentimentIntensityAnalyzer()
+    scored = pd.DataFrame({"comment": [c for (c,) in todo]})
+    scored["compound"] = [analyzer.polarity_scores(c)["compound"] for c in scored["comment"]]
+    con.register("_scored", scored)
+    try:
+        con.execute("INSERT INTO comment_sentiment SELECT md5(comment), compound FROM _scored")
+    finally:
+        con.unregister("_scored")
+    return len(scored)
+
+
+def _scope(kind: str, filters: Filters, alias: str = "r") -> tuple[str, list]:
+    table = TABLES[_check_kind(kind)]
+    where, params = filters.where(table)
+    cond, date_params = date_bounds(table, filters.start, filters.end, f"{alias}.submitted_at")
+    return f"{cond} AND {where} AND {alias}.comment IS NOT NULL AND trim({alias}.comment) <> ''", date_params + params
+
+
+def ex_comments_allowed(con: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
+    """True when at least ``EX_MIN_COMMENT_RESPONDENTS`` distinct people commented in the group."""
+    cond, params = _scope("ex", filters)
+    n = con.execute(f"SELECT count(DISTINCT coalesce(r.respondent_id, r.response_id)) FROM ex_responses r"
+                    f" WHERE {cond}", params).fetchone()[0]
+    return n >= config.EX_MIN_COMMENT_RESPONDENTS
+
+
+def _patterns() -> str:
+    """SQL: one word-start regular expression per theme, from the taxonomy (``?`` = kind)."""
+    return ("SELECT theme, '\\b(' || string_agg(regexp_escape(keyword), '|') || ')' AS pattern"
+            " FROM themes WHERE kind = ? GROUP BY theme")
+
+
+def _mentions(kind: str, filters: Filters) -> tuple[str, list]:
+    """SQL for (response_id, theme, score, compound, submitted_at): each comment mentioning each theme.
+
+    Themes are matched once per distinct comment (one regular expression per
+    theme), then joined back to the responses, so repeated comments cost nothing.
+    """
+    cond, params = _scope(kind, filters)
+    score = "r.nps" if kind == "cx" else "r.enps"
+    sql = (
+        f"WITH scope AS (SELECT r.response_id, r.comment, {score} AS score, r.submitted_at"
+        f"                FROM {TABLES[kind]} r WHERE {cond}),"
+        f" pats AS ({_patterns()}),"
+        f" hits AS (SELECT c.comment, p.theme, s.compound"
+        f"          FROM (SELECT DISTINCT comment FROM scope) c JOIN pats p ON regexp_matches(lower(c.comment), p.pattern)"
+        f"          LEFT JOIN comment_sentiment s ON s.comment_hash = md5(c.comment))"
+        f" SELECT scope.response_id, hits.theme, scope.score, hits.compound, scope.submitted_at"
+        f" FROM scope JOIN hits USING (comment)"
+    )
+    return sql, [*params, kind]
+
+
+THEME_COLUMNS = ["theme", "mentions", "share_pct", "sentiment", "negative_pct", "score", "previous_mentions",
+                 "previous_share_pct", "change_pts", "rising"]
+
+
+def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", compare: str = "previous") -> pd.DataFrame:
+    """Each theme's volume and mood for the period, against the comparison period.
+
+    Columns: :data:`THEME_COLUMNS`. ``share_pct``: % of comments that mention
+    the theme; ``sentiment``: mean VADER compound; ``score``: the NPS (eNPS)
+    of the comments mentioning it; ``rising``: share up by at least 2 points
+    and significant (two-proportion z-test, p < 0.05). Empty for EX groups
+    under the comment threshold.
+    """
+    if kind == "ex" and not ex_comments_allowed(con, filters):
+        return pd.DataFrame(columns=THEME_COLUMNS)
+    other = filters.comparison(compare)
+    rows = {}
+    for label, f in (("now", filters), ("before", other)):
+        sql, params = _mentions(kind, f)
+        cond, cparams = _scope(kind, f)
+        total = con.execute(f"SELECT count(*) FROM {TABLES[kind]} r WHERE {cond}", cparams).fetchone()[0]
+        data = con.execute(
+            f"""SELECT theme, count(*) AS mentions, avg(compound) AS sentiment,
+                       100.0 * count_if(compound <= {NEGATIVE}) / count(*) AS negative_pct,
+                       100.0 * (count_if(score >= 9) - count_if(score <= 6)) / nullif(count(score), 0) AS score
+                FROM ({sql}) GROUP BY theme""", params).df()
+        rows[label] = (data.set_index("theme"), total)
+    now, total = rows["now"]
+    before, total_before = rows["before"]
+    out = []
+    for theme in sorted(set(now.index)):
+        m = int(now.loc[theme, "mentions"])
+        pm = int(before.loc[theme, "mentions"]) if theme in before.index else 0
+        share = 100 * m / total if total else None
+        pshare = 100 * pm / total_before if total_before else None
+        change = share - pshare if share is not None and pshare is not None else None
+        p = stats.two_proportion_z_test(m, total, pm, total_before) if total and total_before else None
+        out.append({
+            "theme": theme, "mentions": m, "share_pct": share, "sentiment": now.loc[theme, "sentiment"],
+            "negative_pct": now.loc[theme, "negative_pct"], "score": now.loc[theme, "score"],
+            "previous_mentions": pm, "previous_share_pct": pshare, "change_pts": change,
+            "rising": bool(change is not None and change >= 2 and p is not None and p < 0.05),
+        })
+    return pd.DataFrame(out, columns=THEME_COLUMNS).sort_values("mentions", ascending=False).reset_index(drop=True)
+
+
+def theme_trend(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx") -> pd.DataFrame:
+    """Mentions and mean sentiment per theme and month: theme, period, mentions, sentiment."""
+    if kind == "ex" and not ex_comments_allowed(con, filters):
+        return pd.DataFrame(columns=["theme", "period", "mentions", "sentiment"])
+    sql, params = _mentions(kind, filters)
+    return con.execute(
+        f"SELECT theme, date_trunc('month', submitted_at)::DATE AS period, count(*) AS mentions,"
+        f" avg(compound) AS sentiment FROM ({sql}) GROUP BY ALL ORDER BY period, theme", params).df()
+
+
+@dataclass(frozen=True)
+class Verbatims:
+    """One page of comments (``rows``: submitted_at, comment, score, sentiment,
+    themes, and for CX business_unit, channel, journey_stage) and the total matching."""
+
+    rows: pd.DataFrame
+    total: int
+    hidden: bool = False
+
+
+def verbatims(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    kind: str = "cx",
+    search: str = "",
+    theme: str | None = None,
+    sentiment: str | None = None,
+    nps_group: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Verbatims:
+    """Comments matching the filters, newest first, one page at a time.
+
+    ``search`` is a case-insensitive substring (bound as a parameter, with
+    LIKE wildcards escaped); ``sentiment`` is positive / neutral / negative;
+    ``nps_group`` promoter / passive / detractor.
+    """
+    if kind == "ex" and not ex_comments_allowed(con, filters):
+        return Verbatims(pd.DataFrame(), 0, hidden=True)
+    cond, params = _scope(kind, filters)
+    score = "r.nps" if kind == "cx" else "r.enps"
+    extra = []
+    if search:
+        extra.append("r.comment ILIKE ? ESCAPE '\\'")
+        params.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if theme:
+        extra.append(f"regexp_matches(lower(r.comment), (SELECT pattern FROM ({_patterns()}) WHERE theme = ?))")
+        params += [kind, theme]
+    if sentiment:
+        extra.append({"positive": f"s.compound >= {POSITIVE}", "negative": f"s.compound <= {NEGATIVE}",
+                      "neutral": f"s.compound > {NEGATIVE} AND s.compound < {POSITIVE}"}[sentiment])
+    if nps_group:
+        extra.append(f"{score} {NPS_GROUPS[nps_group]}")
+    where = " AND ".join([cond, *extra])
+    base = (f"FROM {TABLES[kind]} r LEFT JOIN comment_sentiment s ON s.comment_hash = md5(r.comment)"
+            f" WHERE {where}")
+    total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+    dims = "r.business_unit, r.channel, r.journey_stage," if kind == "cx" else "r.business_unit, r.department,"
+    rows = con.execute(
+        f"""SELECT r.submitted_at, r.comment, {score} AS score, s.compound AS sentiment, {dims}
+                   (SELECT string_agg(DISTINCT t.theme, ', ' ORDER BY t.theme) FROM themes t
+                     WHERE t.kind = ? AND {MATCH}) AS themes
+            {base} ORDER BY r.submitted_at DESC, r.response_id LIMIT ? OFFSET ?""",
+        [kind, *params, int(page_size), int(max(page - 1, 0) * page_size)],
+    ).df()
+    return Verbatims(rows, int(total))

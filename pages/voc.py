@@ -1,0 +1,76 @@
+"""Voice of the customer (and of employees): themes, sentiment and the verbatims themselves."""
+
+import pandas as pd
+import streamlit as st
+
+from cx_metrics import anonymity, config, fmt, voc
+from cx_metrics.charts import voc as figures
+from cx_metrics.overview import trend_window
+from pages.shared import chart, cursor, load, require, table_downloads, view
+
+user = require("view")
+
+st.title("Voice of the customer")
+v = view()
+if v is None:
+    st.info("The database has no responses yet.")
+    st.stop()
+f = v.filters
+KINDS = {"cx": "Customers", "ex": "Employees and partners"}
+kind = st.segmented_control("Whose comments", list(KINDS), format_func=KINDS.get, default="cx", key="voc_kind",
+                            required=True)
+score_label = "NPS" if kind == "cx" else "eNPS"
+st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · Sentiment: VADER compound score "
+           "(−1 to +1). Social media and forum posts appear as their own channels.")
+
+themes = load(voc.themes, f, kind, v.compare)
+hidden = kind == "ex" and themes.empty and not load(voc.ex_comments_allowed, f)
+if hidden:
+    st.warning(f"Employee comments are {anonymity.HIDDEN_TEXT}: fewer than {config.EX_MIN_COMMENT_RESPONDENTS} "
+               "people commented in this group. Widen the filters to see them.", icon=":material/visibility_off:")
+    st.stop()
+if themes.empty:
+    st.info("No comments mention a theme for these filters.")
+else:
+    rising = themes[themes["rising"]]
+    if not rising.empty:
+        st.markdown("Rising against the previous period: " + ", ".join(
+            f"**{r.theme}** ({r.previous_share_pct:.0f}% → {r.share_pct:.0f}% of comments)" for r in rising.itertuples()))
+    chart(figures.theme_bars(themes, score_label), key="themes_chart", name=f"themes-{kind}")
+    table_downloads(themes, f"themes-{kind}-{f.start}-to-{f.end}", "themes")
+    window = trend_window(f)
+    chart(figures.theme_trend(load(voc.theme_trend, window, kind)), key="theme_trend_chart", name=f"theme-trend-{kind}")
+
+st.subheader("Comments")
+a, b, c, d = st.columns([3, 2, 2, 2])
+search = a.text_input("Search", key="voc_search", placeholder="a word or phrase")
+theme = b.selectbox("Theme", ["All", *sorted(themes["theme"])] if not themes.empty else ["All"], key="voc_theme")
+mood = c.selectbox("Sentiment", ["All", "positive", "neutral", "negative"], key="voc_sentiment")
+group = d.selectbox("Score group", ["All", "promoter", "passive", "detractor"], key="voc_group")
+page_no = st.number_input("Page", min_value=1, value=1, step=1, key="voc_page")
+result = load(voc.verbatims, f, kind, search.strip(), None if theme == "All" else theme,
+              None if mood == "All" else mood, None if group == "All" else group, int(page_no))
+pages = max(1, -(-result.total // voc.PAGE_SIZE))
+st.caption(f"{result.total:,} comments · page {int(page_no)} of {pages:,} · newest first")
+st.dataframe(result.rows, key="verbatims_table", hide_index=True, column_config={
+    "submitted_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
+    "comment": st.column_config.TextColumn("Comment", width="large"),
+    "score": st.column_config.NumberColumn(score_label),
+    "sentiment": st.column_config.NumberColumn(format="%+.2f"),
+})
+
+if user.can("edit_themes"):
+    with st.expander("Edit the theme taxonomy"):
+        st.caption("A comment mentions a theme when a word in it starts with one of the theme's keywords.")
+        with cursor() as cur:
+            current = voc.taxonomy(cur, kind)
+        edited = st.data_editor(current, key=f"taxonomy_{kind}", num_rows="dynamic", hide_index=True,
+                                width="stretch")
+        if st.button("Save themes", key="save_themes"):
+            try:
+                with cursor() as cur:
+                    saved = voc.save_taxonomy(cur, kind, pd.DataFrame(edited), actor=user.email)
+            except ValueError as exc:
+                st.error(f"Themes not saved: {exc}")
+            else:
+                st.success(f"Saved {saved} keywords. Every chart now uses them.")

@@ -1,0 +1,107 @@
+"""Voice of the customer: themes by SQL matching, VADER sentiment, verbatims, EX comment threshold."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from cx_metrics import audit, db, voc
+from cx_metrics.filters import Filters
+
+OCT = Filters(date(2026, 10, 1), date(2026, 10, 31))
+
+
+@pytest.fixture
+def con():
+    c = db.connect(":memory:")
+    yield c
+    c.close()
+
+
+def add(con, rid, comment, nps, month=10, unit="A"):
+    con.execute("INSERT INTO cx_responses (response_id, submitted_at, business_unit, nps, comment) VALUES (?, ?, ?, ?, ?)",
+                [rid, datetime(2026, month, 5, 9), unit, nps, comment])
+
+
+def test_themes_by_hand(con):
+    add(con, "1", "The delivery was late and the courier rude.", 2)  # delivery (deliver, courier), staff (rude)
+    add(con, "2", "Happy with my order.", 10)  # "happy" must not count as "app"
+    add(con, "3", "Love the app, checkout is quick.", 9)  # app, waiting time (quick)
+    add(con, "4", "Parcel arrived on time.", 8)  # delivery
+    add(con, "5", None, 9)  # no comment: not counted
+    voc.score_missing(con)
+    t = voc.themes(con, OCT).set_index("theme")
+    # 4 comments. delivery: 2 mentions (50%), NPS of its comments: one detractor, one passive -> -50
+    assert t.loc["delivery", "mentions"] == 2 and t.loc["delivery", "share_pct"] == 50.0
+    assert t.loc["delivery", "score"] == -50.0
+    assert t.loc["app", "mentions"] == 1 and t.loc["app", "score"] == 100.0
+    assert t.loc["staff", "mentions"] == 1 and "returns" not in t.index
+    # VADER: the late/rude delivery is negative, the loved app positive
+    assert t.loc["app", "sentiment"] > 0.05 and t.loc["staff", "sentiment"] < -0.05
+
+
+def test_sentiment_is_scored_once_per_distinct_comment(con):
+    for i in range(5):
+        add(con, f"r{i}", "Great service, thank you!", 10)
+    assert voc.score_missing(con) == 1
+    assert voc.score_missing(con) == 0
+    (compound,) = con.execute("SELECT compound FROM comment_sentiment").fetchone()
+    assert compound > 0.5
+
+
+def test_rising_theme_against_the_previous_period(con):
+    for i in range(40):  # September: 2 of 40 comments on price; October: 20 of 40
+        add(con, f"s{i}", "Too expensive." if i < 2 else "Fine.", 7, month=9)
+        add(con, f"o{i}", "Too expensive." if i < 20 else "Fine.", 7, month=10)
+    voc.score_missing(con)
+    t = voc.themes(con, OCT).set_index("theme")
+    assert (t.loc["price", "share_pct"], t.loc["price", "previous_share_pct"]) == (50.0, 5.0)
+    assert bool(t.loc["price", "rising"])
+
+
+def test_verbatims_search_filters_and_paging(con):
+    for i in range(30):
+        add(con, f"v{i:02d}", f"Comment {i} about the app" if i % 2 else "100% rubbish, dirty store", 9 if i % 3 else 2)
+    add(con, "x", "<script>alert(1)</script> nice staff", 10)
+    voc.score_missing(con)
+    page = voc.verbatims(con, OCT, search="100%")  # % is literal, not a wildcard
+    assert page.total == 15 and set(page.rows["comment"]) == {"100% rubbish, dirty store"}
+    app = voc.verbatims(con, OCT, theme="app", page=2, page_size=10)
+    assert app.total == 15 and len(app.rows) == 5
+    detractors = voc.verbatims(con, OCT, nps_group="detractor")
+    assert detractors.total == 10 and (detractors.rows["score"] <= 6).all()
+    script = voc.verbatims(con, OCT, search="<script>")
+    assert list(script.rows["comment"]) == ["<script>alert(1)</script> nice staff"]  # text, untouched
+    negative = voc.verbatims(con, OCT, sentiment="negative")
+    assert negative.total > 0 and (negative.rows["sentiment"] <= -0.05).all()
+
+
+def _ex(con, n, unit="A"):
+    for i in range(n):
+        con.execute("INSERT INTO ex_responses (response_id, submitted_at, business_unit, respondent_id, enps, comment)"
+                    " VALUES (?, ?, ?, ?, 5, ?)", [f"{unit}{i}", datetime(2026, 10, 3), unit, f"{unit}-{i}",
+                                                   "My manager never gives feedback."])
+
+
+def test_ex_comments_need_ten_people(con):
+    _ex(con, 9, "A")
+    _ex(con, 12, "B")
+    voc.score_missing(con)
+    small = voc.verbatims(con, Filters(OCT.start, OCT.end, business_units=("A",)), "ex")
+    assert small.hidden and small.total == 0 and small.rows.empty
+    assert voc.themes(con, Filters(OCT.start, OCT.end, business_units=("A",)), "ex").empty
+    big = voc.verbatims(con, Filters(OCT.start, OCT.end, business_units=("B",)), "ex")
+    assert not big.hidden and big.total == 12
+
+
+def test_taxonomy_edit_is_saved_and_audited(con):
+    table = pd.DataFrame({"theme": ["Parking", "price"], "keywords": ["car park, parking", "expensive"]})
+    assert voc.save_taxonomy(con, "cx", table, actor="ana@example.com") == 3
+    assert list(voc.taxonomy(con, "cx")["theme"]) == ["parking", "price"]
+    event = audit.events(con).iloc[0]
+    assert (event["actor"], event["action"], event["rows"]) == ("ana@example.com", "themes_saved", 3)
+    with pytest.raises(ValueError, match="row 1"):
+        voc.save_taxonomy(con, "cx", pd.DataFrame({"theme": ["x"], "keywords": [""]}), actor="a")
+    assert list(voc.taxonomy(con, "cx")["theme"]) == ["parking", "price"]
