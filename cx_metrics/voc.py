@@ -76,14 +76,18 @@ def save_taxonomy(con: duckdb.DuckDBPyConnection, kind: str, table: pd.DataFrame
     return len(rows)
 
 
-def score_missing(con: duckdb.DuckDBPyConnection) -> int:
-    """Score every distinct comment that has no sentiment yet; returns how many were scored."""
+def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) -> int:
+    """Score every distinct comment (of ``upload_id``, or of all data) that has no
+    sentiment yet; returns how many were scored."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+    scope = "upload_id = ?" if upload_id else "TRUE"
+    params = [upload_id, upload_id] if upload_id else []
     todo = con.execute(
-        """SELECT DISTINCT comment FROM (SELECT comment FROM cx_responses UNION ALL SELECT comment FROM ex_responses)
-           WHERE comment IS NOT NULL AND trim(comment) <> ''
-             AND md5(comment) NOT IN (SELECT comment_hash FROM comment_sentiment)"""
+        f"""SELECT DISTINCT comment FROM (SELECT comment FROM cx_responses WHERE {scope}
+                                         UNION ALL SELECT comment FROM ex_responses WHERE {scope})
+            WHERE comment IS NOT NULL AND trim(comment) <> ''
+              AND md5(comment) NOT IN (SELECT comment_hash FROM comment_sentiment)""", params
     ).fetchall()
     if not todo:
         return 0

@@ -105,3 +105,16 @@ def test_taxonomy_edit_is_saved_and_audited(con):
     with pytest.raises(ValueError, match="row 1"):
         voc.save_taxonomy(con, "cx", pd.DataFrame({"theme": ["x"], "keywords": [""]}), actor="a")
     assert list(voc.taxonomy(con, "cx")["theme"]) == ["parking", "price"]
+
+
+def test_uploaded_comments_get_sentiment(con, tmp_path, monkeypatch):
+    from cx_metrics import ingest
+
+    monkeypatch.setenv("CX_PSEUDONYM_KEY", "00" * 32)
+    data = b"response_id,submitted_at,nps,comment\nU1,2026-10-02,10,Absolutely wonderful service!\nU2,2026-10-03,1,Terrible and rude.\n"
+    parsed = ingest.read_file(data, "c.csv")
+    result = ingest.load(con, parsed, ingest.suggest(parsed, "cx", con), actor="t")
+    assert result.rows_loaded == 2
+    page = voc.verbatims(con, OCT)
+    mood = dict(zip(page.rows["comment"], page.rows["sentiment"]))
+    assert mood["Absolutely wonderful service!"] > 0.5 and mood["Terrible and rude."] < -0.5

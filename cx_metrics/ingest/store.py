@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from .. import audit, db, pseudonym
+from .. import audit, db, pseudonym, voc
 from . import schema as F
 from . import rules
 from .errors import IngestError
@@ -359,6 +359,7 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
                 f"INSERT INTO attribute_ratings (response_id, kind, attribute, score, scale_max, source, upload_id) "
                 f"SELECT response_id, ?, ?, {rules.converted(slot + '_v0', mapping, plan.kind, t)}, ?, source, ? "
                 f"FROM _ingest_stage WHERE {slot}_v0 IS NOT NULL", [plan.kind, name, scale_max, upload_id])
+        voc.score_missing(con, upload_id)  # sentiment of the new comments, once each
         skipped = int(total) - int(loaded)
         source = con.execute("SELECT any_value(source) FROM _ingest_stage").fetchone()[0]
         con.execute("INSERT INTO uploads (upload_id, file_name, sha256, kind, rows_loaded, rows_skipped, loaded_by, "
