@@ -39,7 +39,12 @@ else:
     chart(figures.theme_bars(themes, score_label), key="themes_chart", name=f"themes-{kind}")
     table_downloads(themes, f"themes-{kind}-{f.start}-to-{f.end}", "themes")
     window = trend_window(f)
-    chart(figures.theme_trend(load(voc.theme_trend, window, kind)), key="theme_trend_chart", name=f"theme-trend-{kind}")
+    trend = load(voc.theme_trend, window, kind)
+    left, right = st.columns(2)
+    with left:
+        chart(figures.theme_trend(trend), key="theme_trend_chart", name=f"theme-trend-{kind}")
+    with right:
+        chart(figures.sentiment_trend(trend), key="sentiment_trend_chart", name=f"sentiment-trend-{kind}")
 
 st.subheader("Comments")
 a, b, c, d = st.columns([3, 2, 2, 2])

@@ -33,3 +33,9 @@ def theme_bars(themes: pd.DataFrame, score_label: str) -> go.Figure:
 def theme_trend(trend: pd.DataFrame) -> go.Figure:
     """Mentions per theme and month."""
     return lines(trend.rename(columns={"mentions": "value"}), "theme", "Theme mentions by month", "mentions")
+
+
+def sentiment_trend(trend: pd.DataFrame) -> go.Figure:
+    """Mean sentiment per theme and month."""
+    return lines(trend.rename(columns={"sentiment": "value"}), "theme", "Theme sentiment by month (VADER compound)",
+                 "mean sentiment")
