@@ -63,6 +63,7 @@ st.dataframe(result.rows, key="verbatims_table", hide_index=True, column_config=
     "score": st.column_config.NumberColumn(score_label),
     "sentiment": st.column_config.NumberColumn(format="%+.2f"),
 })
+table_downloads(result.rows, f"comments-{kind}-page-{int(page_no)}", "verbatims")
 
 if user.can("edit_themes"):
     with st.expander("Edit the theme taxonomy"):

@@ -91,6 +91,8 @@ def lines(frame: pd.DataFrame, group: str, title: str, y_title: str, palette: li
         fig.add_trace(go.Scatter(x=d["period"], y=d["value"], mode="lines+markers", name=str(name),
                                  line=dict(color=palette[i % len(palette)], width=2), marker=dict(size=5),
                                  hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:.1f}}<extra></extra>"))
-    fig = _base(fig, title, 380)
+    fig = _base(fig, title, 420)
     fig.update_yaxes(title_text=y_title)
+    # Below the plot: a long legend above it would run into the title in a half-width column.
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.14, x=0), margin=dict(b=110))
     return fig
