@@ -103,15 +103,7 @@ class Scatter:
 
 def unit_scatter(con: duckdb.DuckDBPyConnection, filters: Filters) -> Scatter:
     """eNPS against NPS per unit for the selected period."""
-    rows = kpis.by_group(con, filters, ["nps", "enps"], "business_unit")
-    wide = rows.pivot_table(index="group", columns="kpi", values=["value", "n"], aggfunc="first")
-    wide.columns = [f"{k}_n" if v == "n" else k for v, k in wide.columns]
-    units = wide.reset_index().rename(columns={"group": "business_unit"})
-    for col in ("nps", "nps_n", "enps", "enps_n"):
-        if col not in units:
-            units[col] = np.nan
-    units = units.dropna(subset=["nps", "enps"])[["business_unit", "nps", "nps_n", "enps", "enps_n"]]
-    units = units.astype({"nps": float, "enps": float}).reset_index(drop=True)
+    units = _per_unit(con, filters, ("nps", "enps"))
     corr = stats.pearson(units["enps"], units["nps"])
     slope = intercept = None
     if len(units) >= 3 and units["enps"].std() > 0:
@@ -154,11 +146,18 @@ def outcomes(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     Columns: business_unit, nps, nps_n, retention (%), retention_n (active
     customer-months). Units without outcome data are left out.
     """
-    rows = kpis.by_group(con, filters, ["nps", "retention"], "business_unit")
+    return _per_unit(con, filters, ("nps", "retention"))
+
+
+def _per_unit(con, filters: Filters, keys: tuple[str, str]) -> pd.DataFrame:
+    """Two KPIs side by side per unit: business_unit, a, a_n, b, b_n; units lacking either left out."""
+    rows = kpis.by_group(con, filters, list(keys), "business_unit")
     wide = rows.pivot_table(index="group", columns="kpi", values=["value", "n"], aggfunc="first")
     wide.columns = [f"{k}_n" if v == "n" else k for v, k in wide.columns]
     out = wide.reset_index().rename(columns={"group": "business_unit"})
-    for col in ("nps", "nps_n", "retention", "retention_n"):
+    columns = ["business_unit", *(c for k in keys for c in (k, f"{k}_n"))]
+    for col in columns[1:]:
         if col not in out:
             out[col] = np.nan
-    return out.dropna(subset=["nps", "retention"])[["business_unit", "nps", "nps_n", "retention", "retention_n"]]
+    out = out.dropna(subset=list(keys))[columns]
+    return out.astype({k: float for k in keys}).reset_index(drop=True)
