@@ -14,8 +14,10 @@
   as plain text for the page to show as text.
 * **EX comments** are shown only when the filtered group has at least
   ``config.EX_MIN_COMMENT_RESPONDENTS`` (10) distinct respondents who
-  commented; otherwise nothing is returned and the page says they are
-  hidden to protect anonymity.
+  commented, and the filters leave out none or at least 10 of the period's
+  commenters; otherwise nothing is returned and the page says they are
+  hidden to protect anonymity. They come without the person's eNPS or
+  department, and theme figures from fewer than 5 people are null.
 """
 
 from __future__ import annotations
@@ -110,11 +112,25 @@ def _scope(kind: str, filters: Filters, alias: str = "r") -> tuple[str, list]:
 
 
 def ex_comments_allowed(con: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
-    """True when at least ``EX_MIN_COMMENT_RESPONDENTS`` distinct people commented in the group."""
-    cond, params = _scope("ex", filters)
-    n = con.execute(f"SELECT count(DISTINCT coalesce(r.respondent_id, r.response_id)) FROM ex_responses r"
-                    f" WHERE {cond}", params).fetchone()[0]
-    return n >= config.EX_MIN_COMMENT_RESPONDENTS
+    """True when EX comments may be shown for ``filters``.
+
+    At least ``EX_MIN_COMMENT_RESPONDENTS`` (10) distinct people commented in
+    the group, and the value filters leave out none, or at least as many,
+    of the people who commented in the same dates: otherwise the comments of
+    "all units" minus those of "all but unit X" would be unit X's comments.
+    """
+    where, params = filters.where("ex_responses")
+    if where == "FALSE":
+        return False
+    cond, date_params = date_bounds("ex_responses", filters.start, filters.end, "r.submitted_at")
+    who = "coalesce(r.respondent_id, r.response_id)"
+    n, rest = con.execute(
+        f"""SELECT count(DISTINCT {who}) FILTER (WHERE {where}),
+                   count(DISTINCT {who}) FILTER (WHERE NOT coalesce({where}, FALSE))
+            FROM ex_responses r WHERE {cond} AND r.comment IS NOT NULL AND trim(r.comment) <> ''""",
+        [*params, *params, *date_params]).fetchone()
+    k = config.EX_MIN_COMMENT_RESPONDENTS
+    return n >= k and (rest == 0 or rest >= k)
 
 
 def _patterns() -> str:
@@ -124,24 +140,33 @@ def _patterns() -> str:
 
 
 def _mentions(kind: str, filters: Filters) -> tuple[str, list]:
-    """SQL for (response_id, theme, score, compound, submitted_at): each comment mentioning each theme.
+    """SQL for (response_id, respondent, theme, score, compound, submitted_at): each comment mentioning each theme.
 
     Themes are matched once per distinct comment (one regular expression per
     theme), then joined back to the responses, so repeated comments cost nothing.
     """
     cond, params = _scope(kind, filters)
     score = "r.nps" if kind == "cx" else "r.enps"
+    who = "r.response_id" if kind == "cx" else "coalesce(r.respondent_id, r.response_id)"
     sql = (
-        f"WITH scope AS (SELECT r.response_id, r.comment, {score} AS score, r.submitted_at"
+        f"WITH scope AS (SELECT r.response_id, {who} AS respondent, r.comment, {score} AS score, r.submitted_at"
         f"                FROM {TABLES[kind]} r WHERE {cond}),"
         f" pats AS ({_patterns()}),"
         f" hits AS (SELECT c.comment, p.theme, s.compound"
         f"          FROM (SELECT DISTINCT comment FROM scope) c JOIN pats p ON regexp_matches(lower(c.comment), p.pattern)"
         f"          LEFT JOIN comment_sentiment s ON s.comment_hash = md5(c.comment))"
-        f" SELECT scope.response_id, hits.theme, scope.score, hits.compound, scope.submitted_at"
+        f" SELECT scope.response_id, scope.respondent, hits.theme, scope.score, hits.compound, scope.submitted_at"
         f" FROM scope JOIN hits USING (comment)"
     )
     return sql, [*params, kind]
+
+
+def _shown(kind: str, figure: str) -> str:
+    """SQL: ``figure`` over a theme's mentions; for EX null when fewer than
+    ``EX_MIN_RESPONDENTS`` distinct people made them (the EX rule for every figure)."""
+    if kind == "cx":
+        return figure
+    return f"CASE WHEN count(DISTINCT respondent) >= {int(config.EX_MIN_RESPONDENTS)} THEN {figure} END"
 
 
 THEME_COLUMNS = ["theme", "mentions", "share_pct", "sentiment", "negative_pct", "score", "previous_mentions",
@@ -155,7 +180,8 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
     the theme; ``sentiment``: mean VADER compound; ``score``: the NPS (eNPS)
     of the comments mentioning it; ``rising``: share up by at least 2 points
     and significant (two-proportion z-test, p < 0.05). Empty for EX groups
-    under the comment threshold.
+    under the comment threshold; an EX theme's sentiment, negative_pct and
+    score are null when fewer than ``EX_MIN_RESPONDENTS`` people mention it.
     """
     if kind == "ex" and not ex_comments_allowed(con, filters):
         return pd.DataFrame(columns=THEME_COLUMNS)
@@ -166,9 +192,10 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
         cond, cparams = _scope(kind, f)
         total = con.execute(f"SELECT count(*) FROM {TABLES[kind]} r WHERE {cond}", cparams).fetchone()[0]
         data = con.execute(
-            f"""SELECT theme, count(*) AS mentions, avg(compound) AS sentiment,
-                       100.0 * count_if(compound <= {NEGATIVE}) / count(*) AS negative_pct,
-                       100.0 * (count_if(score >= 9) - count_if(score <= 6)) / nullif(count(score), 0) AS score
+            f"""SELECT theme, count(*) AS mentions, {_shown(kind, "avg(compound)")} AS sentiment,
+                       {_shown(kind, f"100.0 * count_if(compound <= {NEGATIVE}) / count(*)")} AS negative_pct,
+                       {_shown(kind, "100.0 * (count_if(score >= 9) - count_if(score <= 6)) / nullif(count(score), 0)")}
+                         AS score
                 FROM ({sql}) GROUP BY theme""", params).df()
         rows[label] = (data.set_index("theme"), total)
     now, total = rows["now"]
@@ -191,19 +218,23 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
 
 
 def theme_trend(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx") -> pd.DataFrame:
-    """Mentions and mean sentiment per theme and month: theme, period, mentions, sentiment."""
+    """Mentions and mean sentiment per theme and month: theme, period, mentions, sentiment
+    (for EX null in months when fewer than ``EX_MIN_RESPONDENTS`` people mention the theme)."""
     if kind == "ex" and not ex_comments_allowed(con, filters):
         return pd.DataFrame(columns=["theme", "period", "mentions", "sentiment"])
     sql, params = _mentions(kind, filters)
     return con.execute(
         f"SELECT theme, date_trunc('month', submitted_at)::DATE AS period, count(*) AS mentions,"
-        f" avg(compound) AS sentiment FROM ({sql}) GROUP BY ALL ORDER BY period, theme", params).df()
+        f" {_shown(kind, 'avg(compound)')} AS sentiment FROM ({sql}) GROUP BY ALL ORDER BY period, theme", params).df()
 
 
 @dataclass(frozen=True)
 class Verbatims:
-    """One page of comments (``rows``: submitted_at, comment, score, sentiment,
-    themes, and for CX business_unit, channel, journey_stage) and the total matching."""
+    """One page of comments and the total matching. ``rows``: for CX submitted_at,
+    comment, score (the NPS answer), sentiment, business_unit, channel,
+    journey_stage, themes; for EX only submitted_at, comment, sentiment, themes:
+    a person's own eNPS or department beside their comment would be an EX
+    figure from one respondent. ``hidden``: EX comments withheld for anonymity."""
 
     rows: pd.DataFrame
     total: int
@@ -225,12 +256,14 @@ def verbatims(
 
     ``search`` is a case-insensitive substring (bound as a parameter, with
     LIKE wildcards escaped); ``sentiment`` is positive / neutral / negative;
-    ``nps_group`` promoter / passive / detractor.
+    ``nps_group`` promoter / passive / detractor (CX only, for the reason
+    in :class:`Verbatims`).
     """
+    if kind == "ex" and nps_group:
+        raise ValueError("employee comments cannot be filtered by eNPS group (anonymity)")
     if kind == "ex" and not ex_comments_allowed(con, filters):
         return Verbatims(pd.DataFrame(), 0, hidden=True)
     cond, params = _scope(kind, filters)
-    score = "r.nps" if kind == "cx" else "r.enps"
     extra = []
     if search:
         extra.append("r.comment ILIKE ? ESCAPE '\\'")
@@ -242,14 +275,15 @@ def verbatims(
         extra.append({"positive": f"s.compound >= {POSITIVE}", "negative": f"s.compound <= {NEGATIVE}",
                       "neutral": f"s.compound > {NEGATIVE} AND s.compound < {POSITIVE}"}[sentiment])
     if nps_group:
-        extra.append(f"{score} {NPS_GROUPS[nps_group]}")
+        extra.append(f"r.nps {NPS_GROUPS[nps_group]}")
     where = " AND ".join([cond, *extra])
     base = (f"FROM {TABLES[kind]} r LEFT JOIN comment_sentiment s ON s.comment_hash = md5(r.comment)"
             f" WHERE {where}")
     total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
-    dims = "r.business_unit, r.channel, r.journey_stage," if kind == "cx" else "r.business_unit, r.department,"
+    shown = ("r.nps AS score, s.compound AS sentiment, r.business_unit, r.channel, r.journey_stage,"
+             if kind == "cx" else "s.compound AS sentiment,")
     rows = con.execute(
-        f"""SELECT r.submitted_at, r.comment, {score} AS score, s.compound AS sentiment, {dims}
+        f"""SELECT r.submitted_at, r.comment, {shown}
                    (SELECT string_agg(DISTINCT t.theme, ', ' ORDER BY t.theme) FROM themes t
                      WHERE t.kind = ? AND {MATCH}) AS themes
             {base} ORDER BY r.submitted_at DESC, r.response_id LIMIT ? OFFSET ?""",

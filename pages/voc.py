@@ -27,7 +27,9 @@ themes = load(voc.themes, f, kind, v.compare)
 hidden = kind == "ex" and themes.empty and not load(voc.ex_comments_allowed, f)
 if hidden:
     st.warning(f"Employee comments are {anonymity.HIDDEN_TEXT}: fewer than {config.EX_MIN_COMMENT_RESPONDENTS} "
-               "people commented in this group. Widen the filters to see them.", icon=":material/visibility_off:")
+               "people commented in this group, or the filters leave out fewer than "
+               f"{config.EX_MIN_COMMENT_RESPONDENTS} of those who did. Widen the filters to see them.",
+               icon=":material/visibility_off:")
     st.stop()
 if themes.empty:
     st.info("No comments mention a theme for these filters.")
@@ -51,7 +53,8 @@ a, b, c, d = st.columns([3, 2, 2, 2])
 search = a.text_input("Search", key="voc_search", placeholder="a word or phrase")
 theme = b.selectbox("Theme", ["All", *sorted(themes["theme"])] if not themes.empty else ["All"], key="voc_theme")
 mood = c.selectbox("Sentiment", ["All", "positive", "neutral", "negative"], key="voc_sentiment")
-group = d.selectbox("Score group", ["All", "promoter", "passive", "detractor"], key="voc_group")
+# Employees' comments never show (or filter by) the person's own eNPS: see cx_metrics.voc.Verbatims.
+group = d.selectbox("Score group", ["All", "promoter", "passive", "detractor"], key="voc_group") if kind == "cx" else "All"
 page_no = st.number_input("Page", min_value=1, value=1, step=1, key="voc_page")
 result = load(voc.verbatims, f, kind, search.strip(), None if theme == "All" else theme,
               None if mood == "All" else mood, None if group == "All" else group, int(page_no))
@@ -62,7 +65,10 @@ st.dataframe(result.rows, key="verbatims_table", hide_index=True, column_config=
     "comment": st.column_config.TextColumn("Comment", width="large"),
     "score": st.column_config.NumberColumn(score_label),
     "sentiment": st.column_config.NumberColumn(format="%+.2f"),
+    "business_unit": "Unit", "channel": "Channel", "journey_stage": "Stage", "themes": "Themes",
 })
+if kind == "ex":
+    st.caption("Employee comments are shown without the person's own eNPS, unit or department.")
 table_downloads(result.rows, f"comments-{kind}-page-{int(page_no)}", "verbatims")
 
 if user.can("edit_themes"):

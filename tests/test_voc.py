@@ -78,22 +78,56 @@ def test_verbatims_search_filters_and_paging(con):
     assert negative.total > 0 and (negative.rows["sentiment"] <= -0.05).all()
 
 
-def _ex(con, n, unit="A"):
-    for i in range(n):
-        con.execute("INSERT INTO ex_responses (response_id, submitted_at, business_unit, respondent_id, enps, comment)"
-                    " VALUES (?, ?, ?, ?, 5, ?)", [f"{unit}{i}", datetime(2026, 10, 3), unit, f"{unit}-{i}",
-                                                   "My manager never gives feedback."])
+def _ex(con, n, unit="A", comment="My manager never gives feedback.", start=0):
+    for i in range(start, start + n):
+        con.execute("INSERT INTO ex_responses (response_id, submitted_at, business_unit, department, respondent_id,"
+                    " enps, comment) VALUES (?, ?, ?, 'Finance', ?, 5, ?)",
+                    [f"{unit}{i}", datetime(2026, 10, 3), unit, f"{unit}-{i}", comment])
+
+
+def ex_units(*units):
+    return Filters(OCT.start, OCT.end, business_units=units)
 
 
 def test_ex_comments_need_ten_people(con):
     _ex(con, 9, "A")
     _ex(con, 12, "B")
+    _ex(con, 15, "C")
     voc.score_missing(con)
-    small = voc.verbatims(con, Filters(OCT.start, OCT.end, business_units=("A",)), "ex")
+    small = voc.verbatims(con, ex_units("A"), "ex")
     assert small.hidden and small.total == 0 and small.rows.empty
-    assert voc.themes(con, Filters(OCT.start, OCT.end, business_units=("A",)), "ex").empty
-    big = voc.verbatims(con, Filters(OCT.start, OCT.end, business_units=("B",)), "ex")
-    assert not big.hidden and big.total == 12
+    assert voc.themes(con, ex_units("A"), "ex").empty and voc.theme_trend(con, ex_units("A"), "ex").empty
+    # nine people in A and a searched word common to all: still nothing from A
+    assert voc.verbatims(con, ex_units("A"), "ex", search="manager").rows.empty
+    big = voc.verbatims(con, ex_units("B"), "ex")
+    assert not big.hidden and big.total == 12  # the filters leave out 24 commenters (A and C): fine
+    # a person's own eNPS and department never sit beside their comment
+    assert list(big.rows.columns) == ["submitted_at", "comment", "sentiment", "themes"]
+    with pytest.raises(ValueError, match="anonymity"):
+        voc.verbatims(con, ex_units("B"), "ex", nps_group="detractor")
+
+
+def test_ex_comments_cannot_be_recovered_by_leaving_a_small_group_out(con):
+    # B and C (27 people) are enough on their own, but "all" (30) minus "B and C" would be D's 3 comments
+    _ex(con, 12, "B")
+    _ex(con, 15, "C")
+    _ex(con, 3, "D")
+    voc.score_missing(con)
+    assert voc.verbatims(con, OCT, "ex").total == 30
+    assert voc.verbatims(con, ex_units("B", "C"), "ex").hidden
+    assert voc.themes(con, ex_units("B", "C"), "ex").empty
+
+
+def test_ex_theme_figures_need_five_people(con):
+    _ex(con, 12, "B")  # 12 people on the manager theme
+    _ex(con, 4, "B", "The pay is awful, I am angry.", start=100)  # 4 people on pay
+    voc.score_missing(con)
+    t = voc.themes(con, OCT, "ex").set_index("theme")
+    assert t.loc["manager", "mentions"] == 12 and t.loc["manager", "score"] == -100.0  # all enps 5: detractors
+    assert t.loc["pay", "mentions"] == 4
+    assert pd.isna(t.loc["pay", "score"]) and pd.isna(t.loc["pay", "sentiment"]) and pd.isna(t.loc["pay", "negative_pct"])
+    trend = voc.theme_trend(con, OCT, "ex").set_index("theme")
+    assert pd.isna(trend.loc["pay", "sentiment"]) and trend.loc["manager", "sentiment"] == t.loc["manager", "sentiment"]
 
 
 def test_taxonomy_edit_is_saved_and_audited(con):

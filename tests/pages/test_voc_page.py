@@ -50,3 +50,17 @@ def test_small_ex_group_comments_are_hidden(make_app, small_ex_db):
     assert not at.exception
     assert "hidden to protect anonymity" in at.warning[0].value
     assert len(at.dataframe) == 0
+
+
+def test_employee_comments_without_their_scores(make_app, demo_db):
+    at = open_page(make_app, demo_db)
+    at.segmented_control(key="voc_kind").set_value("ex").run()
+    assert not at.exception
+    want = with_con(demo_db, voc.verbatims, default_filters(demo_db), "ex")
+    assert not want.hidden and want.total >= 10
+    shown = comments(at)
+    assert list(shown["comment"]) == list(want.rows["comment"])
+    assert "score" not in shown.columns and "department" not in shown.columns
+    assert not [s for s in at.selectbox if s.key == "voc_group"]  # no eNPS-group filter for employees
+    themes = with_con(demo_db, voc.themes, default_filters(demo_db), "ex", "previous")
+    assert at.selectbox(key="voc_theme").options == ["All", *sorted(themes["theme"])]
