@@ -31,7 +31,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, voc
+from .anonymity import HIDDEN_TEXT
 from .filters import Filters, date_bounds
 
 #: Outcome -> (table, column, kind in attribute_ratings).
@@ -42,6 +43,7 @@ OUTCOMES = {
     "engagement": ("ex_responses", "engagement", "ex"),
 }
 MIN_RATINGS = 30
+COLUMNS = ["attribute", "weight", "pct", "ci_low", "ci_high", "correlation", "performance", "n", "quadrant"]
 QUADRANTS = {
     (True, False): "fix first",
     (True, True): "maintain",
@@ -54,19 +56,52 @@ def relative_weights(corr: np.ndarray) -> np.ndarray:
     """Johnson's raw relative weights from the full correlation matrix.
 
     ``corr`` is (p + 1) x (p + 1): the predictors first, the outcome last.
-    Returns p weights summing to R^2.
+    Returns p weights summing to R^2 (all NaN when a correlation is missing,
+    e.g. two attributes never rated together).
     """
+    if not np.isfinite(corr).all():
+        return np.full(len(corr) - 1, np.nan)
     rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
     evals, evecs = np.linalg.eigh(rxx)
-    evals = np.clip(evals, 0.0, None)
+    evals = np.clip(evals, 0.0, None)  # a pairwise matrix need not be positive semi-definite
     lam = evecs @ np.diag(np.sqrt(evals)) @ evecs.T
     beta = np.linalg.pinv(lam) @ rxy
     return (lam**2) @ (beta**2)
 
 
-def _corr(frame: pd.DataFrame, missing: str) -> np.ndarray:
-    data = frame.dropna() if missing == "complete" else frame
-    return data.corr(min_periods=3).to_numpy()
+def pairwise_corr(values: np.ndarray, min_periods: int = 3) -> np.ndarray:
+    """Pearson correlations of the columns of ``values`` (NaN = not rated), each
+    pair from the rows where both are present; NaN for pairs with fewer than
+    ``min_periods`` rows. Without NaNs this is the ordinary correlation matrix.
+    """
+    return _Sums(values).corr(None, min_periods)
+
+
+class _Sums:
+    """Pairwise correlations from sums, for the data and for bootstrap resamples.
+
+    Every sum over a pair's shared rows is a block of one matrix product of
+    [x, x^2, mask] and [x, mask] (x zero-filled), so a resample, given as
+    row counts, costs one product instead of a pass per pair.
+    """
+
+    def __init__(self, values: np.ndarray):
+        self.p = values.shape[1]
+        mask = ~np.isnan(values)
+        x = np.where(mask, values, 0.0)
+        m = mask.astype(float)
+        self.left = np.hstack([x, x * x, m]).T
+        self.right = np.hstack([x, m])
+
+    def corr(self, counts: np.ndarray | None = None, min_periods: int = 3) -> np.ndarray:
+        p, right = self.p, self.right
+        g = self.left @ (right if counts is None else right * counts[:, None])
+        sxy, sx, sxx, n = g[:p, :p], g[:p, p:], g[p:2 * p, p:], g[2 * p:, p:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = n * sxx - sx**2  # [i, j]: n^2 x variance of x_i over the rows shared with x_j
+            corr = (n * sxy - sx * sx.T) / np.sqrt(var * var.T)
+        corr[n < min_periods] = np.nan
+        return np.clip(corr, -1.0, 1.0)
 
 
 def ratings_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, outcome: str) -> pd.DataFrame:
@@ -103,6 +138,8 @@ class Drivers:
     missing: str
     excluded: list[str] = field(default_factory=list)
     note: str = ""
+    #: True when EX drivers are withheld to protect anonymity.
+    hidden: bool = False
 
 
 def drivers(
@@ -113,17 +150,37 @@ def drivers(
     boot: int = 200,
     seed: int = 42,
 ) -> Drivers:
-    """Relative importance of every attribute for ``outcome`` over ``filters``."""
+    """Relative importance of every attribute for ``outcome`` over ``filters``.
+
+    ``missing``: ``pairwise`` or ``complete`` (see the module docstring).
+    EX outcomes follow the anonymity rule: nothing is shown when fewer than
+    ``EX_MIN_RESPONDENTS`` distinct people rated, or when the value filters
+    leave out 1 to ``EX_MIN_RESPONDENTS`` - 1 of the period's raters (the
+    attribute means of "all" and "all but unit X" would give unit X's).
+    """
     if outcome not in OUTCOMES or missing not in ("complete", "pairwise"):
         raise ValueError("outcome must be nps, csat, enps or engagement; missing complete or pairwise")
+    if OUTCOMES[outcome][2] == "ex" and _ex_hidden(con, filters, outcome):
+        note = (f"Employee drivers are {HIDDEN_TEXT}: fewer than {config.EX_MIN_RESPONDENTS} people rated, "
+                f"or the filters leave out fewer than {config.EX_MIN_RESPONDENTS} of those who did.")
+        return Drivers(outcome, pd.DataFrame(columns=COLUMNS), None, 0, missing, [], note, hidden=True)
     return analyse(ratings_matrix(con, filters, outcome), outcome, missing, boot, seed,
                    min_n=max(MIN_RATINGS, config.EX_MIN_RESPONDENTS))
+
+
+def _ex_hidden(con: duckdb.DuckDBPyConnection, filters: Filters, outcome: str) -> bool:
+    _, column, _ = OUTCOMES[outcome]
+    n, rest = voc.ex_respondents(
+        con, filters, f"r.{column} IS NOT NULL AND r.response_id IN"
+                      " (SELECT response_id FROM attribute_ratings WHERE kind = 'ex' AND score IS NOT NULL)")
+    k = config.EX_MIN_RESPONDENTS
+    return n < k or 0 < rest < k
 
 
 def analyse(frame: pd.DataFrame, outcome: str, missing: str = "pairwise", boot: int = 200, seed: int = 42,
             min_n: int = MIN_RATINGS) -> Drivers:
     """:func:`drivers` on a ready matrix (column ``outcome`` + one column per attribute)."""
-    columns = ["attribute", "weight", "pct", "ci_low", "ci_high", "correlation", "performance", "n", "quadrant"]
+    columns = COLUMNS
     counts = frame.drop(columns="outcome").notna().sum()
     excluded = sorted(counts[counts < min_n].index)
     keep = [a for a in counts.index if a not in excluded]
@@ -133,21 +190,22 @@ def analyse(frame: pd.DataFrame, outcome: str, missing: str = "pairwise", boot: 
     if len(keep) < 2 or n < min_n:
         note = f"Too few responses with ratings ({n}) for a driver analysis; at least {min_n} are needed."
         return Drivers(outcome, pd.DataFrame(columns=columns), None, n, missing, excluded, note)
-    weights = relative_weights(_corr(data, missing))
-    rng = np.random.default_rng(seed)
-    values = used.to_numpy()
-    draws = []
-    for _ in range(boot):
-        sample = pd.DataFrame(values[rng.integers(0, n, n)], columns=used.columns)
-        draws.append(relative_weights(_corr(sample, missing)))
-    lo, hi = np.nanpercentile(np.array(draws), [2.5, 97.5], axis=0) if draws else (weights * np.nan,) * 2
+    # Complete cases: every figure from the responses that rated every attribute.
+    values = used.to_numpy(dtype=float)
+    sums = _Sums(values)
+    corr = sums.corr()
+    weights = relative_weights(corr)
+    rng = np.random.default_rng(seed)  # resamples of respondents, as row counts
+    draws = np.array([relative_weights(sums.corr(np.bincount(rng.integers(0, n, n), minlength=n)))
+                      for _ in range(boot)])
+    with np.errstate(invalid="ignore"):
+        lo, hi = np.nanpercentile(draws, [2.5, 97.5], axis=0) if boot else (weights * np.nan,) * 2
     r2 = float(weights.sum())
-    corr = data.corr(min_periods=3)["outcome"]
-    performance = 100 * data[keep].mean()
     table = pd.DataFrame({
         "attribute": keep, "weight": weights, "pct": 100 * weights / r2 if r2 > 0 else np.nan,
-        "ci_low": lo, "ci_high": hi, "correlation": [corr[a] for a in keep],
-        "performance": [performance[a] for a in keep], "n": [int(counts[a]) for a in keep],
+        "ci_low": lo, "ci_high": hi, "correlation": corr[:-1, -1],
+        "performance": 100 * np.nanmean(values[:, :-1], axis=0),
+        "n": (~np.isnan(values[:, :-1])).sum(axis=0),
     })
     important = table["weight"] >= table["weight"].mean()
     good = table["performance"] >= table["performance"].mean()

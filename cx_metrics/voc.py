@@ -111,6 +111,29 @@ def _scope(kind: str, filters: Filters, alias: str = "r") -> tuple[str, list]:
     return f"{cond} AND {where} AND {alias}.comment IS NOT NULL AND trim({alias}.comment) <> ''", date_params + params
 
 
+def ex_respondents(con: duckdb.DuckDBPyConnection, filters: Filters, condition: str,
+                   params: list | None = None) -> tuple[int, int]:
+    """Distinct EX respondents in the period whose rows meet ``condition`` (SQL on
+    ``ex_responses r``): (inside the value filters, left out by them).
+
+    The second number guards against differencing: a figure for "all" and one
+    for "all but unit X" together give unit X's figure, so a group the
+    filters leave out must be empty or itself big enough. (0, 0) when the
+    filters name a column EX data lacks.
+    """
+    where, where_params = filters.where("ex_responses")
+    if where == "FALSE":
+        return 0, 0
+    cond, date_params = date_bounds("ex_responses", filters.start, filters.end, "r.submitted_at")
+    who = "coalesce(r.respondent_id, r.response_id)"
+    n, rest = con.execute(
+        f"""SELECT count(DISTINCT {who}) FILTER (WHERE {where}),
+                   count(DISTINCT {who}) FILTER (WHERE NOT coalesce({where}, FALSE))
+            FROM ex_responses r WHERE {cond} AND ({condition})""",
+        [*where_params, *where_params, *date_params, *(params or [])]).fetchone()
+    return n, rest
+
+
 def ex_comments_allowed(con: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
     """True when EX comments may be shown for ``filters``.
 
@@ -119,16 +142,7 @@ def ex_comments_allowed(con: duckdb.DuckDBPyConnection, filters: Filters) -> boo
     of the people who commented in the same dates: otherwise the comments of
     "all units" minus those of "all but unit X" would be unit X's comments.
     """
-    where, params = filters.where("ex_responses")
-    if where == "FALSE":
-        return False
-    cond, date_params = date_bounds("ex_responses", filters.start, filters.end, "r.submitted_at")
-    who = "coalesce(r.respondent_id, r.response_id)"
-    n, rest = con.execute(
-        f"""SELECT count(DISTINCT {who}) FILTER (WHERE {where}),
-                   count(DISTINCT {who}) FILTER (WHERE NOT coalesce({where}, FALSE))
-            FROM ex_responses r WHERE {cond} AND r.comment IS NOT NULL AND trim(r.comment) <> ''""",
-        [*params, *params, *date_params]).fetchone()
+    n, rest = ex_respondents(con, filters, "r.comment IS NOT NULL AND trim(r.comment) <> ''")
     k = config.EX_MIN_COMMENT_RESPONDENTS
     return n >= k and (rest == 0 or rest >= k)
 

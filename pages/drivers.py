@@ -45,7 +45,9 @@ with b:
 st.dataframe(result.table, hide_index=True, key="drivers_table", column_config={
     "weight": st.column_config.NumberColumn("weight (R² share)", format="%.3f"),
     "pct": st.column_config.NumberColumn("% of R²", format="%.1f"),
-    "ci_low": st.column_config.NumberColumn(format="%.3f"), "ci_high": st.column_config.NumberColumn(format="%.3f"),
+    "ci_low": st.column_config.NumberColumn("95% CI low", format="%.3f"),
+    "ci_high": st.column_config.NumberColumn("95% CI high", format="%.3f"),
+    "n": st.column_config.NumberColumn("ratings"),
     "correlation": st.column_config.NumberColumn("r with outcome", format="%.2f"),
     "performance": st.column_config.NumberColumn("performance %", format="%.1f"),
 })

@@ -20,8 +20,10 @@ KINDS = {"cx": "Customers", "ex": "Employees and partners"}
 kind = st.segmented_control("Whose comments", list(KINDS), format_func=KINDS.get, default="cx", key="voc_kind",
                             required=True)
 score_label = "NPS" if kind == "cx" else "eNPS"
-st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · Sentiment: VADER compound score "
-           "(−1 to +1). Social media and forum posts appear as their own channels.")
+st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · Sentiment: VADER compound score (−1 to +1)."
+           + (" Social media and forum posts appear as their own channels." if kind == "cx" else
+              f" Theme sentiment and eNPS are left out where fewer than {config.EX_MIN_RESPONDENTS} people"
+              " mention a theme (gaps in the lines)."))
 
 themes = load(voc.themes, f, kind, v.compare)
 hidden = kind == "ex" and themes.empty and not load(voc.ex_comments_allowed, f)

@@ -152,3 +152,14 @@ def test_uploaded_comments_get_sentiment(con, tmp_path, monkeypatch):
     page = voc.verbatims(con, OCT)
     mood = dict(zip(page.rows["comment"], page.rows["sentiment"]))
     assert mood["Absolutely wonderful service!"] > 0.5 and mood["Terrible and rude."] < -0.5
+
+
+def test_theme_chart_says_when_figures_are_withheld():
+    from cx_metrics.charts import voc as figures
+
+    t = pd.DataFrame({"theme": ["manager", "pay"], "share_pct": [20.0, 5.0], "sentiment": [0.2, None],
+                      "score": [-25.0, None], "rising": [False, False]})
+    fig = figures.theme_bars(t, "eNPS")
+    texts = [x for trace in fig.data for x in trace.text]
+    assert texts == ["20% · sentiment +0.20 · eNPS -25", "5% · sentiment and eNPS hidden (fewer than 5 people)"]
+    assert fig.data[1].marker.color == "#d5d5d5"  # grey, not a sentiment colour

@@ -29,13 +29,27 @@ def importance(table: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
+def _label_positions(table: pd.DataFrame) -> pd.Series:
+    """A text position per point: above, unless a point already labelled lies close
+    (within 12% of the x range and 15% of the y range); then below, right or left."""
+    x = table["pct"] / ((table["pct"].max() - table["pct"].min()) or 1)
+    y = table["performance"] / ((table["performance"].max() - table["performance"].min()) or 1)
+    choices = ("top center", "bottom center", "middle right", "middle left")
+    out: dict = {}
+    for i in table.sort_values("pct", ascending=False).index:
+        near = [out[j] for j in out if abs(x[i] - x[j]) < 0.12 and abs(y[i] - y[j]) < 0.15]
+        out[i] = next((c for c in choices if c not in near), choices[len(near) % 4])
+    return pd.Series(out)
+
+
 def quadrant(table: pd.DataFrame) -> go.Figure:
     """Importance (x) against performance (y); the quadrants are named, not only coloured."""
     fig = go.Figure()
+    positions = _label_positions(table)
     for name, d in table.groupby("quadrant"):
         fig.add_trace(go.Scatter(
             x=d["pct"], y=d["performance"], mode="markers+text", text=d["attribute"], name=name,
-            textposition="top center", marker=dict(size=12, color=QUADRANT_COLOUR.get(name, EX_COLOUR)),
+            textposition=list(positions[d.index]), marker=dict(size=12, color=QUADRANT_COLOUR.get(name, EX_COLOUR)),
             hovertemplate="%{text}<br>importance %{x:.1f}%<br>performance %{y:.1f}%<extra>" + name + "</extra>",
         ))
     x0, y0 = table["pct"].mean(), table["performance"].mean()
@@ -50,7 +64,9 @@ def quadrant(table: pd.DataFrame) -> go.Figure:
     fig.update_layout(title=dict(text="Importance and performance", font=dict(size=16)), font=FONT,
                       plot_bgcolor="white", height=430, margin=dict(l=60, r=20, t=60, b=50),
                       legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
-    fig.update_xaxes(title_text="importance (% of R²)", gridcolor="#eee")
+    xspan = (table["pct"].max() - table["pct"].min()) or 1  # room for the labels at either edge
+    fig.update_xaxes(title_text="importance (% of R²)", gridcolor="#eee",
+                     range=[table["pct"].min() - 0.2 * xspan, table["pct"].max() + 0.2 * xspan])
     span = (table["performance"].max() - table["performance"].min()) or 1
     fig.update_yaxes(title_text="performance (mean rating, % of scale)", gridcolor="#eee",
                      range=[table["performance"].min() - 0.25 * span, table["performance"].max() + 0.25 * span])
