@@ -163,3 +163,19 @@ def test_theme_chart_says_when_figures_are_withheld():
     texts = [x for trace in fig.data for x in trace.text]
     assert texts == ["20% · sentiment +0.20 · eNPS -25", "5% · sentiment and eNPS hidden (fewer than 5 people)"]
     assert fig.data[1].marker.color == "#d5d5d5"  # grey, not a sentiment colour
+
+
+def test_benchmark_reports_both_pages_and_leaves_the_database_alone(tmp_path):
+    from benchmarks.voc_drivers import bench
+    from cx_metrics import demo
+
+    path = tmp_path / "demo.duckdb"
+    con = db.connect(path)
+    demo.build(con, cx_rows=5_000, ex_rows=1_000)
+    before = con.execute("SELECT count(DISTINCT comment) FROM cx_responses").fetchone()[0]
+    con.close()
+    out = bench(path, repeat=1)
+    assert {"voc_median_s", "drivers_median_s", "voc_unique_median_s"} <= set(out)
+    assert all(out[k] > 0 for k in ("voc_median_s", "drivers_median_s", "voc_unique_median_s"))
+    con = db.connect(path)
+    assert con.execute("SELECT count(DISTINCT comment) FROM cx_responses").fetchone()[0] == before  # a copy was changed
