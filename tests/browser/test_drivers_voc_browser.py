@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -52,6 +55,17 @@ def wait_for_charts(page: Page, n: int) -> None:
         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')", arg=[MAIN, n])
 
 
+@contextmanager
+def tab(browser, height: int) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 def table_cells(page: Page, header: str):
     grid = page.locator(f"{MAIN} [data-testid='stDataFrame']").filter(has=page.locator("th", has_text=header))
     return grid.locator("td")
@@ -59,10 +73,7 @@ def table_cells(page: Page, header: str):
 
 def test_drivers_page_in_the_browser(browser, app, screenshots):
     url, want = app
-    context = browser.new_context(viewport={"width": 1280, "height": 1500})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with tab(browser, 1500) as page:
         page.goto(f"{url}/drivers")
         expect(page.get_by_role("heading", name="Key drivers")).to_be_visible()
         wait_for_charts(page, 2)
@@ -79,16 +90,11 @@ def test_drivers_page_in_the_browser(browser, app, screenshots):
         wait_for_charts(page, 2)
         expect(page.locator('[data-testid="stException"]')).to_have_count(0)
         page.screenshot(path=screenshots / "drivers_enps.png")
-    finally:
-        context.close()
 
 
 def test_employee_comments_of_a_group_of_nine_never_show(browser, app, screenshots):
     url, want = app
-    context = browser.new_context(viewport={"width": 1280, "height": 1800})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with tab(browser, 1800) as page:
         others = "&".join(f"bu={u.replace('&', '%26').replace(' ', '+')}" for u in want["others"])
         for query in (f"bu={SMALL_UNIT}", others):  # the 9 alone, and everyone but the 9
             page.goto(f"{url}/voc?{query}")
@@ -109,5 +115,3 @@ def test_employee_comments_of_a_group_of_nine_never_show(browser, app, screensho
         expect(page.locator(f"{MAIN} th", has_text="eNPS")).to_have_count(0)
         wait_for_charts(page, 3)
         page.screenshot(path=screenshots / "voc_ex.png")
-    finally:
-        context.close()
