@@ -32,3 +32,12 @@ def test_drivers_page_with_too_little_data(make_app, small_ex_db):
     at.switch_page(PAGE).run()
     assert not at.exception
     assert "Too few responses with ratings" in at.warning[0].value
+
+
+def test_employee_drivers_of_a_small_group_are_hidden(make_app, small_ex_db):
+    at = make_app(small_ex_db)
+    at.switch_page(PAGE).run()
+    at.segmented_control(key="driver_outcome").set_value("enps").run()
+    assert not at.exception
+    assert "hidden to protect anonymity" in at.warning[0].value
+    assert len(at.dataframe) == 0
