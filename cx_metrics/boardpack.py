@@ -425,7 +425,7 @@ def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str,
 
 #: Modules (under cx_metrics) whose import registers their sections with :func:`register`,
 #: in slide order after the overview. Each analysis area adds its module name here.
-SECTION_MODULES: tuple[str, ...] = ()
+SECTION_MODULES: tuple[str, ...] = ("boardpack_areas",)
 
 for _name in SECTION_MODULES:
     importlib.import_module(f"{__package__}.{_name}")

@@ -69,6 +69,10 @@ def texts(slide) -> list[str]:
     return [s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text]
 
 
+#: Every registered section, in deck order (the default deck has them all).
+ALL_SECTIONS = ["overview", "cx_ex", "units", "journey", "drivers", "voc"]
+
+
 def table_rows(slide) -> list[list[str]]:
     (table,) = [s.table for s in slide.shapes if s.has_table]
     return [[c.text for c in row.cells] for row in table.rows]
@@ -78,18 +82,23 @@ def table_rows(slide) -> list[list[str]]:
 
 def test_slides_titles_and_notes(deck):
     result, prs = deck
-    assert result["slides"] == len(prs.slides) == 3
-    assert result["sections"] == ["summary", "overview"]
+    assert result["slides"] == len(prs.slides) == 2 + len(ALL_SECTIONS)
+    assert result["sections"] == ["summary", *ALL_SECTIONS]
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 13.333 × 7.5 in: 16:9
-    title, summary, overview = prs.slides
+    title, summary, overview, *areas = prs.slides
+    assert [texts(s)[0] for s in areas] == [
+        "Does employee experience lead customer experience?", "Units compared", "The customer journey",
+        "What drives NPS", "Voice of the customer"]
     assert texts(title)[:3] == ["Demo Retail Group", "Board pack: customer and employee experience",
                                 "1 Jul – 30 Sep 2026"]
     assert "Compared with the same period last year (1 Jul – 30 Sep 2025)" in texts(title)
     assert "Filters: business unit: Grocery" in texts(title)
     assert texts(summary)[0] == "Executive summary"
     assert texts(overview)[0] == "Customer and employee experience"
-    for slide in prs.slides:
+    for slide in (title, summary, overview):
         assert slide.has_notes_slide and len(slide.notes_slide.notes_text_frame.text) > 80
+    for slide in areas:
+        assert slide.has_notes_slide and len(slide.notes_slide.notes_text_frame.text) > 30
 
 
 def test_summary_table_equals_the_kpis_json(demo_path, deck):
@@ -153,9 +162,9 @@ def test_pdf_has_the_same_pages(demo_path, tmp_path):
     out = tmp_path / "q3.pdf"
     result = run_cli(demo_path, out, *Q3_ARGS)
     reader = PdfReader(str(out))
-    assert result["slides"] == len(reader.pages) == 3
+    assert result["slides"] == len(reader.pages) == 2 + len(ALL_SECTIONS)
     want = cli_json(demo_path, Q3, "previous")
-    summary, overview = (p.extract_text() for p in reader.pages[1:])
+    summary, overview = (p.extract_text() for p in reader.pages[1:3])
     assert "Executive summary" in summary and "Customer and employee experience" in overview
     for key in ("nps", "csat", "ces"):
         assert fmt.value(key, want["cx"][key]["value"]) in summary
@@ -190,7 +199,7 @@ def test_cli_errors(demo_path, tmp_path, capsys, args, message):
 def test_sections_option_and_summary_only(demo_path, tmp_path, capsys):
     assert cli.main(["boardpack", "--db", str(demo_path), *Q3_ARGS, "--sections", "", "--out",
                      str(tmp_path / "a.pptx")]) == 0
-    assert json.loads(capsys.readouterr().out)["sections"] == ["summary", "overview"]  # empty = all
+    assert json.loads(capsys.readouterr().out)["sections"] == ["summary", *ALL_SECTIONS]  # empty = all
     con = db.connect(demo_path)
     pack = boardpack.build(con, Q3, "previous", sections=())
     con.close()
@@ -338,7 +347,7 @@ def test_logo_and_colours_reach_the_deck(demo_path, tmp_path):
     Image.new("RGB", (300, 100), "#2a9d8f").save(tmp_path / "logo.png")
     brand = config.Branding(org_name="Acme", primary="#7b2d8b", logo=tmp_path / "logo.png")
     con = db.connect(demo_path)
-    pack = boardpack.build(con, Q3, "previous", branding=brand)
+    pack = boardpack.build(con, Q3, "previous", branding=brand, sections=("overview",))
     con.close()
     from cx_metrics import export
 
@@ -358,3 +367,32 @@ def test_benchmark_reports_the_full_deck_time(demo_path):
     assert set(result) == {"boardpack_s", "boardpack_first_run_s", "runs_s", "steps_median_s"}
     assert set(result["steps_median_s"]) == {"build", "pptx", "pdf"}
     assert 0 < result["boardpack_s"] < 15  # the limit for a full deck
+
+
+# --- The analysis sections: the deck says what the pages say ------------------------------
+
+def test_area_sections_carry_the_modules_numbers(demo_path):
+    from cx_metrics import drivers, journey, linkage, voc
+
+    con = db.connect(demo_path)
+    try:
+        pack = boardpack.build(con, Q3, "previous")
+        by_key = {s.key: s for s in pack.sections}
+        profile = linkage.lag_profile(linkage.unit_month_panel(con, linkage.panel_window(Q3)))
+        warning = linkage.early_warning(con, Q3)
+        cx_ex = by_key["cx_ex"]
+        best = profile.best_lag
+        assert cx_ex.key_numbers[0].value == ("—" if best is None else f"{best} month{'s' if best != 1 else ''}")
+        assert cx_ex.key_numbers[1].value == str(len(warning))
+        assert cx_ex.charts[0].series[0].values == tuple(round(float(r), 3) for r in profile.table["r"])
+        assert "Correlation is not causation" in " ".join(cx_ex.narrative)
+        stages = journey.stages(con, Q3)
+        weak = stages[stages["weakest"]].iloc[0]
+        assert by_key["journey"].headline.startswith(f"'{weak['stage']}' is the weakest stage")
+        top = drivers.drivers(con, Q3, "nps", boot=100).table["attribute"].iloc[0]
+        assert by_key["drivers"].charts[0].categories[0] == top
+        themes = voc.themes(con, Q3, "cx", "previous")
+        assert by_key["voc"].charts[0].categories == tuple(themes["theme"])
+        assert by_key["units"].charts[0].figure is not None
+    finally:
+        con.close()

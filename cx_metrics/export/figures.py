@@ -77,8 +77,12 @@ def figure(chart, height: int = 340) -> go.Figure:
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), showlegend=len(chart.series) > 1,
     )
     # Month labels on two lines ("Nov" over "25") stay level and apart even in a narrow preview.
+    if chart.kind == "bar":  # values along x from zero, categories down the y axis in the data's order
+        fig.update_xaxes(gridcolor="#eee", showline=True, linecolor="#999", rangemode="tozero", tickfont=dict(size=11))
+        fig.update_yaxes(type="category", autorange="reversed", automargin=True, tickfont=dict(size=11))
+        return fig
     ticks = dict(tickvals=list(chart.categories), ticktext=[c.replace(" ", "<br>") for c in chart.categories])
     fig.update_xaxes(gridcolor="#eee", showline=True, linecolor="#999", type="category", tickfont=dict(size=11),
-                     tickangle=0, automargin=True, **(ticks if chart.kind != "bar" else {}))
+                     tickangle=0, automargin=True, **ticks)
     fig.update_yaxes(title_text=chart.y_title, gridcolor="#eee", zeroline=True, zerolinecolor="#bbb")
     return fig

@@ -161,6 +161,9 @@ def _native_chart(slide, chart: NativeChart, box: Box) -> None:
     va.format.line.fill.background()
     c.category_axis.tick_labels.font.size = Pt(9)
     c.category_axis.format.line.color.rgb = _rgb("#999999")
+    if chart.kind == "bar":  # PowerPoint lists bar categories bottom-up; read them top-down like the data
+        c.category_axis.reverse_order = True
+        va.minimum_scale = min(0, *(v for s in chart.series for v in s.values if v is not None))
     for plot_series, s in zip(c.plots[0].series, chart.series):
         fmt = plot_series.format
         if chart.kind == "line":

@@ -60,7 +60,7 @@ def test_preview_and_downloads(tab: Page, bp_server, screenshots):
     tab.goto(f"{url}/boardpack")
     expect(tab.get_by_role("heading", name="Board pack", exact=True)).to_be_visible()
     tab.locator(f"{MAIN} .js-plotly-plot .main-svg").first.wait_for()
-    expect(tab.locator(f"{MAIN} .js-plotly-plot")).to_have_count(2)
+    expect(tab.locator(f"{MAIN} .js-plotly-plot")).to_have_count(7)  # 2 overview trends + 5 analysis sections
     expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
     nps = fmt.value("nps", want["cx"]["nps"]["value"])
     overview = tab.locator(f"{MAIN} .st-key-bp_slide_overview")
@@ -73,12 +73,12 @@ def test_preview_and_downloads(tab: Page, bp_server, screenshots):
     pptx, name = download(tab, "bp_download_pptx")
     assert name == "board-pack-2026-10-01-to-2026-10-31.pptx"
     prs = Presentation(io.BytesIO(pptx))
-    assert len(prs.slides) == 3
+    assert len(prs.slides) == 8  # title, summary, overview and the 5 analysis sections
     (table,) = [s.table for s in prs.slides[1].shapes if s.has_table]
     assert table.cell(1, 0).text == "NPS" and table.cell(1, 1).text == nps
 
     pdf, name = download(tab, "bp_download_pdf")
-    assert name.endswith(".pdf") and len(PdfReader(io.BytesIO(pdf)).pages) == 3
+    assert name.endswith(".pdf") and len(PdfReader(io.BytesIO(pdf)).pages) == 8
 
     csv, name = download(tab, "bp_summary_csv")
     assert name == "board-pack-2026-10-01-to-2026-10-31-kpis.csv"

@@ -1,0 +1,124 @@
+"""Board-pack sections for the analysis pages: CX-EX link, units, journey, drivers, voice of the customer.
+
+Each builder calls the same cx_metrics function as its page, so the deck's
+numbers are the dashboard's. Lines, bars and columns are native PowerPoint
+charts; the units heatmap is a picture. EX comments never go into a deck.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from . import drivers, fmt, journey, linkage, units, voc
+from .boardpack import KeyNumber, NativeChart, Section, Series, Context, ImageChart, register
+from .charts import units as unit_figures
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@register("cx_ex", "CX ↔ EX: does employee experience lead?")
+def cx_ex_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
+    f = ctx.filters
+    profile = linkage.lag_profile(linkage.unit_month_panel(con, linkage.panel_window(f)))
+    warning = linkage.early_warning(con, f)
+    table = profile.table
+    best = profile.best_lag
+    sentences = []
+    if best is not None:
+        row = table.set_index("lag").loc[best]
+        sentences.append(
+            f"In these data, changes in eNPS have preceded changes in NPS by about {_plural(best, 'month')} "
+            f"(within-unit r = {row['r']:.2f}, 95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}).")
+    if not warning.empty:
+        names = ", ".join(warning["business_unit"])
+        sentences.append(f"eNPS fell significantly over the last three months in {names}"
+                         + (f"; customer scores have tended to follow about {best} months later." if best else "."))
+    else:
+        sentences.append("No unit's eNPS fell significantly over the last three months.")
+    sentences.append("Correlation is not causation: other causes can move both scores.")
+    key_numbers = (
+        KeyNumber("Strongest lag", "—" if best is None else _plural(best, "month"), "eNPS ahead of NPS"),
+        KeyNumber("Units in early warning", str(len(warning)), ", ".join(warning["business_unit"][:3])),
+    )
+    chart = NativeChart("column", "Within-unit correlation: eNPS now vs NPS k months later",
+                        tuple(f"k={k}" for k in table["lag"]),
+                        (Series("r", tuple(None if pd.isna(r) else round(float(r), 3) for r in table["r"]),
+                                ctx.branding.ex_colour),), number_format="0.00", y_title="r")
+    return Section("cx_ex", "Does employee experience lead customer experience?", sentences[0] if sentences else "",
+                   key_numbers, (chart,), narrative=tuple(sentences),
+                   footnote="Within-unit correlations of monthly eNPS with NPS k months later, unit means removed; "
+                            "95% CIs by Fisher z.")
+
+
+@register("units", "Units compared")
+def units_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
+    table = units.league(con, ctx.filters, ctx.compare)
+    text, status = units.matrix(table)
+    off = table[(table["kpi"] == "nps") & (table["status"] == "off track")]["group"].tolist()
+    moved = table[table["significant"].fillna(False).astype(bool)]
+    sentences = [f"NPS is off track in {_plural(len(off), 'unit')}" + (f": {', '.join(off)}." if off else ".")]
+    for r in moved.sort_values("delta").head(3).itertuples():
+        sentences.append(f"{r.group}: {r.kpi.upper() if r.kpi != 'engagement' else 'engagement'} "
+                         f"{'fell' if r.delta < 0 else 'rose'} {abs(r.delta):.1f} to {fmt.value(r.kpi, r.value)} "
+                         f"(significant).")
+    return Section("units", "Units compared", sentences[0],
+                   charts=(ImageChart("Units × KPIs", unit_figures.status_heatmap(text, status, "Units × KPIs")),),
+                   narrative=tuple(sentences),
+                   footnote="▲/▼ significant change (p < 0.05), · not significant; colour repeats the target status.")
+
+
+@register("journey", "Customer journey")
+def journey_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
+    stages = journey.stages(con, ctx.filters)
+    sentences = []
+    weak = stages[stages["weakest"]]
+    if not weak.empty:
+        w = weak.iloc[0]
+        sentences.append(f"'{w['stage']}' is the weakest stage: NPS {fmt.value('nps', w['nps'])}, "
+                         f"{w['detractors_pct']:.0f}% detractors.")
+    chart = NativeChart("column", "NPS by journey stage", tuple(stages["stage"]),
+                        (Series("NPS", tuple(None if pd.isna(v) else round(float(v), 1) for v in stages["nps"]),
+                                ctx.branding.cx_colour),), y_title="NPS")
+    keys = tuple(KeyNumber(s["stage"].capitalize(), fmt.value("nps", s["nps"]), f"n = {s['nps_n']:,}")
+                 for s in stages.to_dict("records"))
+    return Section("journey", "The customer journey", sentences[0] if sentences else "No stage data.", keys[:6],
+                   (chart,), narrative=tuple(sentences), footnote="Stages in journey order; NPS of each stage's answers.")
+
+
+@register("drivers", "Key drivers")
+def drivers_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
+    result = drivers.drivers(con, ctx.filters, "nps", boot=100)
+    if result.table.empty:
+        return Section("drivers", "What drives NPS", result.note, narrative=(result.note,))
+    t = result.table
+    fix = t[t["quadrant"] == "fix first"]["attribute"].tolist()
+    top = str(t["attribute"].iloc[0])
+    sentences = [f"{top[:1].upper() + top[1:]} matters most for NPS ({t['pct'].iloc[0]:.0f}% of what the ratings "
+                 f"explain; R² = {result.r2:.2f})."]
+    if fix:
+        sentences.append(f"Fix first: {', '.join(fix)} — important and rated below average.")
+    chart = NativeChart("bar", "Relative importance for NPS (% of R²)", tuple(t["attribute"]),
+                        (Series("% of R²", tuple(round(float(p), 1) for p in t["pct"]), ctx.branding.cx_colour),),
+                        number_format='0"%"')
+    return Section("drivers", "What drives NPS", sentences[0], charts=(chart,), narrative=tuple(sentences),
+                   footnote=f"Johnson's relative weights. {result.note}")
+
+
+@register("voc", "Voice of the customer")
+def voc_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
+    themes = voc.themes(con, ctx.filters, "cx", ctx.compare)
+    if themes.empty:
+        return Section("voc", "Voice of the customer", "No customer comments mention a theme in this period.")
+    rising = themes[themes["rising"]]["theme"].tolist()
+    top = themes.iloc[0]
+    sentences = [f"Customers talk most about {top['theme']} ({top['share_pct']:.0f}% of comments)."]
+    sentences.append(f"Rising: {', '.join(rising)}." if rising else "No theme rose significantly.")
+    chart = NativeChart("bar", "Share of customer comments by theme", tuple(themes["theme"]),
+                        (Series("% of comments", tuple(round(float(s), 1) for s in themes["share_pct"]),
+                                ctx.branding.cx_colour),), number_format='0"%"')
+    return Section("voc", "Voice of the customer", sentences[0], charts=(chart,), narrative=tuple(sentences),
+                   footnote="Themes from the editable taxonomy; customer comments only (employee comments never "
+                            "leave the dashboard).")
