@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import access, audit
-from pages.shared import auth_configured, cursor, require
+from pages.shared import auth_configured, cursor, require, table_downloads
 
 user = require("view_audit")
 st.title("Admin")
@@ -65,3 +65,4 @@ st.dataframe(
     },
 )
 st.caption(f"{len(events):,} event{'' if len(events) == 1 else 's'} shown (at most 1,000).")
+table_downloads(events, "audit-log", "audit")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import ingest
-from pages.shared import cursor, load, require
+from pages.shared import cursor, load, require, table_downloads
 
 user = require("upload")
 
@@ -103,6 +103,7 @@ if uploaded is not None:
         st.warning(notice)
     if report.problems:
         st.dataframe(pd.DataFrame(report.problems), key="problems_table", hide_index=True)
+        table_downloads(pd.DataFrame(report.problems), f"problems-{parsed.name}", "problems")
         st.caption(", ".join(f"{reason}: {n:,}" for reason, n in report.by_reason.items()))
     st.caption("Preview of the first mapped rows (customer and respondent ids already replaced by pseudonyms):")
     st.dataframe(report.preview, key="preview_table", hide_index=True)
@@ -132,6 +133,7 @@ if history.empty:
     st.caption("No uploads yet.")
 else:
     st.dataframe(history, key="uploads_table", hide_index=True)
+    table_downloads(history, "uploads", "uploads")
     active = history[history["undone_at"].isna()]["upload_id"].tolist()
     if active and user.can("undo"):
         target = st.selectbox("Upload to undo", active, key="undo_upload")
