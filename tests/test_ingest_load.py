@@ -97,10 +97,13 @@ def test_same_file_twice_loads_nothing(con):
 
 
 def test_rows_already_loaded_never_count_twice(con):
-    ingest(con, GOOD)
+    first = ingest(con, GOOD)
     overlap = GOOD + ["R20,2026-10-25,Travel,,10,,,"]  # a cumulative export: old rows plus one new
     rejected = ingest(con, overlap, "cumulative.csv")
     assert rejected.rejected and {p["reason"].split(" (")[0] for p in rejected.problems} == {"already loaded"}
+    # one problem per old row (lines 2-11), naming the upload that holds it
+    assert [p["line"] for p in rejected.problems] == list(range(2, 12))
+    assert {p["reason"] for p in rejected.problems} == {f"already loaded (upload {first.upload_id})"}
     skipped = ingest(con, overlap, "cumulative.csv", on_error="skip")
     assert (skipped.rows_loaded, skipped.rows_skipped) == (1, 10)
     assert counts(con)["cx_responses"] == 11

@@ -212,3 +212,20 @@ def test_zip_that_is_not_a_workbook():
 def test_broken_parquet():
     with pytest.raises(IngestError, match="Parquet"):
         read_file(b"PAR1" + b"x" * 100, "x.parquet")
+
+
+def test_staged_copy_goes_to_ram_when_there_is_room_else_to_the_temp_folder(monkeypatch, tmp_path):
+    p = read_file(csv_bytes(*PLAIN), "x.csv")
+    if R.os.path.isdir("/dev/shm") and R.os.access("/dev/shm", R.os.W_OK):
+        assert str(p.path).startswith("/dev/shm/")
+
+    def no_shm(path):
+        raise OSError("no /dev/shm here")
+
+    monkeypatch.setattr(R.os, "statvfs", no_shm)
+    monkeypatch.setattr(R.tempfile, "tempdir", str(tmp_path))
+    q = read_file(csv_bytes(*PLAIN), "x.csv")
+    assert q.path.parent == tmp_path and rows(q) == rows(p)
+    path = q.path
+    del q
+    assert not path.exists()  # the copy goes with the Parsed object

@@ -90,18 +90,25 @@ def number(col: int, mapping: Mapping, target: str, p: Params) -> str:
     r = raw(col)
     # CASE evaluates each branch only for the rows that reach it, so plain numbers (nearly
     # every cell) cost one cast. Parameters are bound in the order they appear in the SQL.
+    # Code lists are one bound VARCHAR[] tested with list_contains: "x IN (?, ?, ...)" is planned
+    # as a join that runs on every row, outside the CASE branch (0.06 s per column per 1M rows).
     codes = missing_for(mapping, target)
     numeric = [c for c in codes if _is_number(c)]
     num = f"TRY_CAST({r} AS DOUBLE)"
     if numeric:
-        num = f"CASE WHEN {r} IN ({', '.join(p(c) for c in numeric)}) THEN NULL ELSE {num} END"
-    missing = ", ".join(p(m) for m in codes)
+        num = f"CASE WHEN {in_list(r, numeric, p)} THEN NULL ELSE {num} END"
+    missing = in_list(f"lower({r})", codes, p)
     labels = labels_for(mapping, target)
     cases = " ".join(f"WHEN {p(k)} THEN {float(v)!r}" for k, v in labels.items())
     label_expr = f"CASE lower({r}) {cases} END" if cases else "NULL"
     return (f"CASE WHEN {r} IS NULL THEN NULL WHEN TRY_CAST({r} AS DOUBLE) IS NOT NULL THEN {num} "
-            f"WHEN lower({r}) IN ({missing}) THEN NULL ELSE coalesce({label_expr}, "
+            f"WHEN {missing} THEN NULL ELSE coalesce({label_expr}, "
             rf"TRY_CAST(regexp_extract({r}, '^(-?\d+(\.\d+)?)\s*[-=:]', 1) AS DOUBLE)) END")
+
+
+def in_list(expr: str, values: list[str], p: Params) -> str:
+    """``expr`` is one of ``values`` (bound as one list parameter)."""
+    return f"list_contains({p(list(values))}::VARCHAR[], {expr})"
 
 
 def _is_number(text: str) -> bool:
