@@ -75,3 +75,15 @@ def test_feature_benchmarks_reach_results_json(bench):
     results = json.loads((out / "results.json").read_text())
     assert results["features"]["boardpack"]["boardpack_s"] == results["boardpack_s"] > 0
     assert "| `boardpack_s` |" in (out / "results.md").read_text()
+
+
+def test_ingest_benchmark_records_speed_and_the_floors_beside_it(bench):
+    """Ingest's rows/s, and the unavoidable steps timed alone, with the ceiling they imply."""
+    out, _ = bench
+    results = json.loads((out / "results.json").read_text())
+    entry = results["features"]["ingest"]
+    assert entry["ingest_rows"] == SIZE
+    floors = [entry[f"ingest_floor_{k}_s"] for k in ("read_check", "hmac", "write")]
+    assert all(f > 0 for f in floors)
+    assert entry["ingest_ceiling_rows_per_s"] == pytest.approx(SIZE / sum(floors))
+    assert results["ingest_rows_per_s"] == entry["ingest_rows_per_s"] == pytest.approx(SIZE / entry["ingest_median_s"])
