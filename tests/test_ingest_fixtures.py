@@ -31,12 +31,14 @@ def run(con, rel, kind="cx", mapping=None, **kw):
 def test_qualtrics_sample(con):
     parsed, mapping, r = run(con, "qualtrics/sample.csv")
     assert (parsed.layout, parsed.header_rows, len(parsed.headers)) == ("qualtrics", 3, 20)
-    assert mapping.columns["ResponseId"] == "response_id" and mapping.columns["StartDate"] == "submitted_at"
+    # RecordedDate (when Qualtrics recorded the response) wins over StartDate; the free text is the comment
+    assert mapping.columns["ResponseId"] == "response_id" and mapping.columns["RecordedDate"] == "submitted_at"
+    assert mapping.columns["StartDate"] == "" and mapping.columns["Q2"] == "comment"
     assert mapping.columns["IPAddress"] == "" and mapping.columns["RecipientEmail"] == ""
     assert any("IPAddress" in n for n in mapping.notices)
     assert r.rows_loaded == 1
     assert con.execute("SELECT response_id, submitted_at::VARCHAR FROM cx_responses").fetchall() == [
-        ("R_2YPOQ602ER1jkf1", "2017-07-18 08:28:09")]
+        ("R_2YPOQ602ER1jkf1", "2017-07-18 08:28:48")]
     assert "130.92.34.66" not in str(con.execute("SELECT * FROM cx_responses").fetchall())
 
 

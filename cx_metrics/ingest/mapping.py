@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from . import schema as F
+from .schema import DATE_FAMILIES as _FAMILIES
 from .errors import IngestError
 from .read import Parsed
 
@@ -40,7 +41,7 @@ class Mapping:
     labels: dict[str, dict[str, float]] = field(default_factory=dict)
     scales: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     missing: list[str] | dict[str, list[str]] = field(default_factory=list)
-    date_format: str | None = None
+    date_format: str | list[str] | None = None
     defaults: dict[str, str] = field(default_factory=dict)
     #: Why columns were left out (emails, IP addresses); not saved.
     notices: list[str] = field(default_factory=list)
@@ -61,6 +62,10 @@ class Mapping:
         kind = obj.get("kind", "cx")
         if kind not in F.TABLES:
             raise IngestError(f"mapping kind must be 'cx' or 'ex', not {kind!r}")
+        fmt = obj.get("date_format")
+        if fmt is not None and not (isinstance(fmt, str) or (isinstance(fmt, list) and fmt
+                                                              and all(isinstance(f, str) for f in fmt))):
+            raise IngestError('date_format must be a strptime format like "%d/%m/%Y %H:%M", or a list of them')
         m = cls(kind, {str(k): str(v or "") for k, v in obj["columns"].items()},
                 obj.get("labels") or {}, obj.get("scales") or {}, obj.get("missing") or [],
                 obj.get("date_format") or None, obj.get("defaults") or {})
@@ -113,13 +118,16 @@ _PRIVATE_HEADER = re.compile(r"e-?mail|ip[ -]?address|^ip$", re.I)
 #: (field, pattern on the lower-cased question text), tried in order; the first free field wins.
 _WORDING = [
     ("enps", r"recommend.*(place to work|work for|employer|as an? (company|organi[sz]ation) to work)"),
-    ("nps", r"how likely .*recommend|likely to recommend|^nps$|net promoter"),
+    ("nps", r"how likely .*recommend|likely to recommend|\bnps\b|net promoter|weiterempfehl|recommander|"
+            r"recomendar|aanbevelen"),
     ("csat", r"satisf"),
     ("satisfaction", r"satisf"),
     ("ces", r"\beas(y|e|ier)\b|effort"),
     ("engagement", r"engag"),
-    ("submitted_at", r"^(recordeddate|enddate|submitdate|date submitted|datum verzonden|submitted|timestamp|"
-                     r"submitted at|submission date|response date|date|completed|end date)$"),
+    # when the response was recorded, then when it ended, then any date (a start date last)
+    ("submitted_at", r"^(recordeddate|recorded date|submitdate|date submitted|datum verzonden|submitted|timestamp|"
+                     r"submitted at|submission date|response date)$"),
+    ("submitted_at", r"^(enddate|end date|date|completed)$"),
     ("submitted_at", r"date|time ?stamp|^startdate$"),
     ("response_id", r"^(response ?id|responseid|respons id|respondentid|respondent id|id|record id|_recordid)$"),
     ("customer_id", r"customer.?(id|number|no)|client.?id|account.?(id|number)"),
@@ -132,10 +140,13 @@ _WORDING = [
     ("department", r"department|^dept"),
     ("tenure_band", r"tenure|length of service"),
     ("population", r"^population$"),
-    ("comment", r"comment|feedback|verbatim|open.?ended|anything else|why did you|^why\b|suggestion"),
+    ("comment", r"comment|feedback|verbatim|open.?ended|anything else|why did you|^why\b|suggestion|"
+                r"do better|could we|can we|tell us|remarks|please explain|reason for your (score|rating)|"
+                r"kommentar|commentaire|comentario|opmerking|free.?text|open.?text"),
 ]
 _NOT_RATING = re.compile(r"\b(rank|age|year|years|level|count|number|num|distance|times|rate|income|salary|hours|"
-                         r"delay|id|code|minutes|seconds|duration|progress|latitude|longitude|accuracy)\b", re.I)
+                         r"delay|id|code|minutes|seconds|duration|progress|latitude|longitude|accuracy|lastpage|page|"
+                         r"seed)\b", re.I)
 
 
 def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
@@ -147,7 +158,10 @@ def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
         aggs.append(
             f"count({c}), count(TRY_CAST({c} AS DOUBLE)), min(TRY_CAST({c} AS DOUBLE)), "
             f"max(TRY_CAST({c} AS DOUBLE)), count(*) FILTER (WHERE TRY_CAST({c} AS DOUBLE) % 1 <> 0), "
-            f"count(*) FILTER (WHERE regexp_matches({c}, '{_EMAIL}') OR regexp_matches({c}, '{_IP}'))"
+            f"count(*) FILTER (WHERE regexp_matches({c}, '{_EMAIL}') OR regexp_matches({c}, '{_IP}')), "
+            f"count({F.iso_timestamp(c)}), "
+            # the formats are this module's constants, not file text
+            + ", ".join(f"count(try_strptime({c}, [{', '.join(repr(f) for f in fmts)}]))" for fmts in _FAMILIES.values())
         )
     con = duckdb.connect()
     try:
@@ -157,8 +171,9 @@ def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
         raise IngestError(f"{parsed.name}: cannot read the rows ({str(exc).splitlines()[0]})") from None
     finally:
         con.close()
-    keys = ("filled", "numeric", "min", "max", "fractions", "private")
-    return [dict(zip(keys, row[i * 6:(i + 1) * 6])) for i in range(n)]
+    keys = ("filled", "numeric", "min", "max", "fractions", "private", "iso", *(f"dates:{f}" for f in _FAMILIES))
+    k = len(keys)
+    return [dict(zip(keys, row[i * k:(i + 1) * k])) for i in range(n)]
 
 
 def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = None) -> Mapping:
@@ -173,30 +188,57 @@ def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = N
         saved = profile_for(con, parsed, kind)
         if saved is not None:
             return saved
-    stats = _column_stats(parsed)
+    stats = dict(zip(parsed.headers, _column_stats(parsed)))
+    questions = dict(zip(parsed.headers, parsed.questions))
     allowed = set(F.fields(kind))
-    columns: dict[str, str] = {}
+    columns: dict[str, str] = dict.fromkeys(parsed.headers, "")
     used: set[str] = set()
     notices: list[str] = []
     scales: dict[str, dict] = {}
-    for header, question, st in zip(parsed.headers, parsed.questions, stats):
-        canon = header.strip().lower()
-        if _PRIVATE_HEADER.search(header) or (st["filled"] and st["private"] >= 0.5 * st["filled"]):
-            if canon not in (F.PERSON_ID[kind],):
-                notices.append(f"column {header!r} looks like email or IP addresses and is not loaded")
-                columns[header] = ""
-                continue
-        target = ""
-        if canon in allowed and canon not in used:
-            target = canon
+    date_format = None
+    free = []  # columns that may be suggested, in file order
+    for header, st in stats.items():
+        if (_PRIVATE_HEADER.search(header) or (st["filled"] and st["private"] >= 0.5 * st["filled"])) \
+                and header.strip().lower() != F.PERSON_ID[kind]:
+            notices.append(f"column {header!r} looks like email or IP addresses and is not loaded")
         else:
-            for text in (header.lower(), question.lower()):
-                for fld, pattern in _WORDING:
-                    if fld in allowed and fld not in used and re.search(pattern, text):
-                        target = fld
-                        break
-                if target:
-                    break
+            free.append(header)
+
+    def assign(header: str, target: str) -> None:
+        columns[header] = target
+        used.add(target)
+
+    for header in free:  # canonical names first
+        canon = header.strip().lower()
+        if canon in allowed and canon not in used:
+            assign(header, canon)
+    # Then wordings, strongest first, each over every column still free: RecordedDate or End Date
+    # wins over StartDate wherever they stand.
+    for fld, pattern in _WORDING:
+        if fld not in allowed or fld in used:
+            continue
+        for header in free:
+            st = stats[header]
+            if columns[header] or (fld == "comment" and st["numeric"] > 0.5 * st["filled"]):
+                continue
+            if re.search(pattern, header.lower()) or re.search(pattern, questions[header].lower()):
+                assign(header, fld)
+                break
+    if "submitted_at" not in used:  # a column of dates under a header we do not know ("Datum")
+        for header in free:
+            st = stats[header]
+            if not columns[header] and st["filled"] and st["numeric"] < st["filled"] \
+                    and _dates(st)[1] >= 0.9 * st["filled"]:
+                assign(header, "submitted_at")
+                notices.append(f"column {header!r} holds dates: suggested as the response date")
+                break
+    date_header = next((h for h, t in columns.items() if t == "submitted_at"), None)
+    if date_header is not None:
+        date_format, note = _date_family(date_header, stats[date_header])
+        notices += note
+
+    for header in free:
+        st, canon, target = stats[header], header.strip().lower(), columns[header]
         if target in F.SCORES[kind] and canon != target:
             # A question on another standard scale (a 1-7 "satisfied" item): convert, shown as a rule.
             lo, hi = F.SCORES[kind][target]
@@ -211,10 +253,30 @@ def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = N
             lo, hi = _scale_from(st)
             if (lo, hi) != F.DEFAULT_ATTRIBUTE_SCALE:
                 scales[target] = {"from": [lo, hi]}
-        if target and not target.startswith(F.ATTRIBUTE):
-            used.add(target)
         columns[header] = target
-    return Mapping(kind, columns, scales=scales, notices=notices)
+    return Mapping(kind, columns, scales=scales, date_format=date_format, notices=notices)
+
+
+def _dates(st: dict) -> tuple[str | None, int]:
+    """(the date family reading most of a column's sample, how many it reads); ISO is None."""
+    best, count = None, st["iso"] or 0
+    for family in _FAMILIES:  # in order: month/day/year wins a tie with day/month/year
+        if (st[f"dates:{family}"] or 0) > count:
+            best, count = family, st[f"dates:{family}"]
+    return best, count
+
+
+def _date_family(header: str, st: dict) -> tuple[list[str] | None, list[str]]:
+    """The date_format for the response-date column (None: the default formats read it) and notices."""
+    family, count = _dates(st)
+    if family is None or not count:
+        return None, []
+    example = {"month/day/year": "10/05/2026 = 5 October 2026", "day/month/year": "10/05/2026 = 10 May 2026",
+               "day.month.year": "10.05.2026 = 10 May 2026", "year/month/day": "2026/05/10 = 10 May 2026"}[family]
+    note = f"dates in {header!r} are read as {family} ({example})"
+    if family == "month/day/year" and st["dates:day/month/year"] == count:
+        note += "; they read as day/month/year too: if that is meant, set the mapping's date_format"
+    return (_FAMILIES[family] if family == "day/month/year" else None), [note]
 
 
 def _scale_from(st: dict) -> tuple[int, int]:

@@ -297,7 +297,7 @@ def _layout(rows: list[list[str]]) -> tuple[str, int, list[str], list[str]]:
             last = f or last
             label = last if s in ("", "Response", "Open-Ended Response") else f"{last} - {s}"
             names.append(label)
-            questions.append(label)
+            questions.append(f"{label} (open-ended response)" if s == "Open-Ended Response" else label)
         return "surveymonkey", 2, names, questions
     if lower and lower[0] == "timestamp":
         return "google_forms", 1, first, first

@@ -27,8 +27,7 @@ LABELS = {
     "csat": _SATISFIED, "satisfaction": _SATISFIED, "engagement": _SATISFIED, F.ATTRIBUTE: _SATISFIED,
 }
 
-DATE_FORMATS = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
-                "%d.%m.%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"]
+DATE_FAMILIES, DATE_FORMATS, EARLIEST_DATE = F.DATE_FAMILIES, F.DATE_FORMATS, F.EARLIEST_DATE
 
 
 class Params:
@@ -132,6 +131,7 @@ def converted(expr: str, mapping: Mapping, kind: str, target: str) -> str:
 def date(col: int, mapping: Mapping, p: Params) -> str:
     r = raw(col)
     if mapping.date_format:
-        return f"try_strptime({r}, {p(mapping.date_format)})"
+        fmts = [mapping.date_format] if isinstance(mapping.date_format, str) else list(mapping.date_format)
+        return f"try_strptime({r}, [{', '.join(p(f) for f in fmts)}])::TIMESTAMP"
     formats = ", ".join(p(f) for f in DATE_FORMATS)
-    return f"coalesce(TRY_CAST({r} AS TIMESTAMP), try_strptime({r}, [{formats}])::TIMESTAMP)"
+    return f"coalesce({F.iso_timestamp(r)}, try_strptime({r}, [{formats}])::TIMESTAMP)"

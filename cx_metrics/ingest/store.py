@@ -126,13 +126,18 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
     if "submitted_at" in targets:
         col = index[targets["submitted_at"]]
         sel.append(f"{rules.raw(col)} AS submitted_at_raw, {rules.date(col, mapping, p)} AS submitted_at")
-        keep["submitted_at_raw"] = "submitted_at IS NULL"
+        implausible = (f"submitted_at < TIMESTAMP '{rules.EARLIEST_DATE}' "
+                       "OR submitted_at > current_date + INTERVAL 1 DAY")
+        keep["submitted_at_raw"] = f"submitted_at IS NULL OR {implausible}"
         h = header("submitted_at")
         checks.append(f"SELECT _line, {h}, NULL, 'missing date' FROM _ingest_stage "
                       "WHERE submitted_at IS NULL AND submitted_at_raw IS NULL")
         h = cp(targets["submitted_at"])
         checks.append(f"SELECT _line, {h}, submitted_at_raw, 'unparseable date' FROM _ingest_stage "
                       "WHERE submitted_at_raw IS NOT NULL AND submitted_at IS NULL")
+        h = cp(targets["submitted_at"])
+        checks.append(f"SELECT _line, {h}, submitted_at_raw, 'date out of range (before {rules.EARLIEST_DATE[:4]} "
+                      f"or in the future)' FROM _ingest_stage WHERE {implausible}")
     elif mapping.defaults.get("submitted_at"):
         try:
             when = datetime.fromisoformat(str(mapping.defaults["submitted_at"]))
