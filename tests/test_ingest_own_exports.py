@@ -207,3 +207,19 @@ def test_a_mapping_file_may_give_one_date_format_or_a_list(con):  # noqa: F811
         == ["2026-10-05", "2026-10-25"]
     with pytest.raises(IngestError, match="date_format must be"):
         Mapping.from_json({**base, "date_format": 7})
+
+
+def test_formats_unseen_in_the_first_rows_are_tried_last_and_nothing_reads_differently(con):  # noqa: F811
+    from cx_metrics.ingest import store
+
+    rows = [f"R{i},10/{1 + i % 28}/2026 9:01:02,9" for i in range(2100)]  # more than the 2,000 sampled
+    parsed = read_file(csv_bytes("id,when,nps", *rows, "X1,10/5/26 9:01,9"), "d.csv")
+    formats = store._date_order(con, parsed, 1, list(__import__("cx_metrics").ingest.schema.DATE_FORMATS))
+    assert formats[0] == "%m/%d/%Y %H:%M:%S" and sorted(formats) == sorted(
+        __import__("cx_metrics").ingest.schema.DATE_FORMATS)
+    mapping = Mapping("cx", {"id": "response_id", "when": "submitted_at", "nps": "nps"})
+    r = load(con, parsed, mapping, actor="t")
+    assert r.rows_loaded == 2101
+    # the two-digit year, after every row of four-digit ones, is still 2026
+    assert con.execute("SELECT submitted_at::VARCHAR FROM cx_responses WHERE response_id = 'X1'").fetchone()[0] \
+        == "2026-10-05 09:01:00"

@@ -150,23 +150,28 @@ _NOT_RATING = re.compile(r"\b(rank|age|year|years|level|count|number|num|distanc
 
 
 def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
-    """Per column: non-blank count, numeric count, integer min/max, email/IP-looking count."""
+    """Per column of the first ``sample`` rows: non-blank, numeric, min/max, fractional and
+    email/IP-looking counts, and how many cells read as ISO dates and as each date family."""
     n = len(parsed.headers)
-    aggs = []
+    cells, aggs = [], []
     for i in range(n):
         c = f"nullif(trim(c{i}), '')"
+        # v: the cell; d: the cell when it is shaped like a slash/dot date (strptime runs only on
+        # those: each failed format costs about as much as a success)
+        cells.append(f"{c} AS v{i}, CASE WHEN regexp_matches({c}, '{F.DATE_SHAPE}') THEN {c} END AS d{i}")
+        v, d = f"v{i}", f"d{i}"
         aggs.append(
-            f"count({c}), count(TRY_CAST({c} AS DOUBLE)), min(TRY_CAST({c} AS DOUBLE)), "
-            f"max(TRY_CAST({c} AS DOUBLE)), count(*) FILTER (WHERE TRY_CAST({c} AS DOUBLE) % 1 <> 0), "
-            f"count(*) FILTER (WHERE regexp_matches({c}, '{_EMAIL}') OR regexp_matches({c}, '{_IP}')), "
-            f"count({F.iso_timestamp(c)}), "
+            f"count({v}), count(TRY_CAST({v} AS DOUBLE)), min(TRY_CAST({v} AS DOUBLE)), "
+            f"max(TRY_CAST({v} AS DOUBLE)), count(*) FILTER (WHERE TRY_CAST({v} AS DOUBLE) % 1 <> 0), "
+            f"count(*) FILTER (WHERE regexp_matches({v}, '{_EMAIL}') OR regexp_matches({v}, '{_IP}')), "
+            f"count({F.iso_timestamp(v)}), "
             # the formats are this module's constants, not file text
-            + ", ".join(f"count(try_strptime({c}, [{', '.join(repr(f) for f in fmts)}]))" for fmts in _FAMILIES.values())
+            + ", ".join(f"count(try_strptime({d}, [{', '.join(repr(f) for f in fmts)}]))" for fmts in _FAMILIES.values())
         )
     con = duckdb.connect()
     try:
-        row = parsed.execute(con, f"SELECT {', '.join(aggs)} FROM (SELECT * FROM {{source}} LIMIT {sample})"
-                             ).fetchone()
+        row = parsed.execute(con, f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(cells)} FROM "
+                                  f"(SELECT * FROM {{source}} LIMIT {int(sample)}))").fetchone()
     except duckdb.Error as exc:
         raise IngestError(f"{parsed.name}: cannot read the rows ({str(exc).splitlines()[0]})") from None
     finally:

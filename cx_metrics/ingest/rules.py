@@ -128,10 +128,19 @@ def converted(expr: str, mapping: Mapping, kind: str, target: str) -> str:
     return out if target.startswith(F.ATTRIBUTE) else f"round({out})"
 
 
-def date(col: int, mapping: Mapping, p: Params) -> str:
-    r = raw(col)
+def date_formats(mapping: Mapping) -> list[str]:
+    """The strptime formats tried for the response date, in order (after ISO 8601 when none is given)."""
     if mapping.date_format:
-        fmts = [mapping.date_format] if isinstance(mapping.date_format, str) else list(mapping.date_format)
-        return f"try_strptime({r}, [{', '.join(p(f) for f in fmts)}])::TIMESTAMP"
-    formats = ", ".join(p(f) for f in DATE_FORMATS)
-    return f"coalesce({F.iso_timestamp(r)}, try_strptime({r}, [{formats}])::TIMESTAMP)"
+        return [mapping.date_format] if isinstance(mapping.date_format, str) else list(mapping.date_format)
+    return list(DATE_FORMATS)
+
+
+def date(col: int, mapping: Mapping, p: Params, formats: list[str] | None = None) -> str:
+    """The response date as a TIMESTAMP. ``formats`` reorders :func:`date_formats` (most frequent
+    first, see ``store._date_order``); it must hold the same formats."""
+    r = raw(col)
+    formats = formats or date_formats(mapping)
+    listed = f"try_strptime({r}, [{', '.join(p(f) for f in formats)}])::TIMESTAMP"
+    if mapping.date_format:
+        return listed
+    return f"coalesce({F.iso_timestamp(r)}, CASE WHEN regexp_matches({r}, '{F.DATE_SHAPE}') THEN {listed} END)"

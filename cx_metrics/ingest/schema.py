@@ -42,6 +42,10 @@ def iso_timestamp(expr: str) -> str:
     return f"CASE WHEN substr({expr}, 5, 1) = '-' THEN TRY_CAST({expr} AS TIMESTAMP) END"
 
 
+#: SQL regex for text shaped like a slash or dot date (10/5/26, 05.10.2026, 2026/10/05 ...).
+DATE_SHAPE = r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}"
+
+
 #: Dates outside [EARLIEST_DATE, today + 1 day] are reported: a year "26" read as 0026, Excel's 1899/1900 zero.
 EARLIEST_DATE = "1970-01-01"
 

@@ -125,7 +125,8 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
     # date
     if "submitted_at" in targets:
         col = index[targets["submitted_at"]]
-        sel.append(f"{rules.raw(col)} AS submitted_at_raw, {rules.date(col, mapping, p)} AS submitted_at")
+        formats = _date_order(con, parsed, col, rules.date_formats(mapping))
+        sel.append(f"{rules.raw(col)} AS submitted_at_raw, {rules.date(col, mapping, p, formats)} AS submitted_at")
         implausible = (f"submitted_at < TIMESTAMP '{rules.EARLIEST_DATE}' "
                        "OR submitted_at > current_date + INTERVAL 1 DAY")
         keep["submitted_at_raw"] = f"submitted_at IS NULL OR {implausible}"
@@ -221,6 +222,31 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
     line = f"(rowid - {int(base)} + {int(parsed.header_rows) + 1})"
     checks = [c.replace("_line", line) for c in checks]
     return _Plan(kind, F.TABLES[kind], insert_cols, attributes, checks, cp.values, rule_lines, person, line)
+
+
+def _date_order(con: duckdb.DuckDBPyConnection, parsed: Parsed, col: int, formats: list[str],
+                sample: int = 2000) -> list[str]:
+    """``formats`` with those that read none of the column's first rows moved to the end.
+
+    strptime tries formats in order and each failure costs about as much as a success: a million
+    "10/5/2026 9:01:02" dates behind three two-digit-year formats would cost three extra parses each.
+    Formats seen in the sample keep their order, so those rows read exactly as before; a later row
+    that only an unseen format reads (a two-digit year among four-digit ones) is read by the first
+    that fits, and a year read as 0026 is reported as out of range.
+    """
+    if len(formats) < 2:
+        return formats
+    r = rules.raw(col)
+    # Only date-shaped text is parsed here, as in the load itself (ISO dates are cast, not parsed),
+    # unless the mapping names its own formats.
+    cell = r if formats != rules.DATE_FORMATS else f"CASE WHEN regexp_matches({r}, '{F.DATE_SHAPE}') THEN {r} END"
+    counts = ", ".join("count(try_strptime(d, ?))" for _ in formats)
+    try:
+        hits = parsed.execute(con, f"SELECT {counts} FROM (SELECT {cell} AS d FROM "
+                                   f"(SELECT * FROM {{source}} LIMIT {int(sample)}))", list(formats)).fetchone()
+    except duckdb.Error:
+        return formats
+    return [f for f, h in zip(formats, hits) if h] + [f for f, h in zip(formats, hits) if not h]
 
 
 def _first_line(exc: Exception) -> str:
