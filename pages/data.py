@@ -49,10 +49,25 @@ if uploaded is not None:
     for notice in parsed.notices:
         st.info(notice)
 
-    with cursor() as cur:
-        suggested = ingest.suggest(parsed, kind, cur)
+    mapping_file = st.file_uploader("Mapping file (optional: the JSON the CLI takes with --mapping)", type=["json"],
+                                    key="mapping_file")
+    if mapping_file is not None:
+        try:
+            suggested = ingest.Mapping.from_json(json.loads(mapping_file.getvalue().decode("utf-8")))
+        except (ValueError, ingest.IngestError) as exc:
+            st.error(f"This mapping file cannot be used: {exc}")
+            st.stop()
+        if suggested.kind != kind:
+            st.error(f"This mapping file is for {KINDS[suggested.kind]} data; the file is marked as {KINDS[kind]}.")
+            st.stop()
+    else:
+        with cursor() as cur:
+            suggested = ingest.suggest(parsed, kind, cur)
     for notice in suggested.notices:
-        st.warning(notice, icon=":material/visibility_off:")
+        hidden = "email or IP" in notice
+        st.warning(notice, icon=":material/visibility_off:" if hidden else ":material/info:")
+    # Widgets start again for another file, kind or mapping file.
+    state = f"{kind}_{uploaded.file_id}_{mapping_file.file_id if mapping_file is not None else ''}"
     st.subheader("1. Confirm the mapping")
     st.caption("Each column of the file becomes a field, an attribute rating (`attribute:NAME`, for key "
                "drivers) or nothing (left out of the database).")
@@ -65,16 +80,49 @@ if uploaded is not None:
         "field": [suggested.columns.get(h, "") for h in parsed.headers],
     })
     edited = st.data_editor(
-        table, key=f"mapping_{kind}_{uploaded.file_id}", hide_index=True, disabled=["column", "question"],
+        table, key=f"mapping_{state}", hide_index=True, disabled=["column", "question"],
         column_config={
             "column": st.column_config.TextColumn("Column", width="medium"),
             "question": st.column_config.TextColumn("Question", width="medium"),
             "field": st.column_config.SelectboxColumn("Maps to", options=options, width="medium"),
         },
     )
-    mapping = ingest.Mapping.from_json(
-        suggested.to_json() | {"kind": kind, "columns": {r["column"]: r["field"] or "" for r in edited.to_dict("records")}}
-    )
+    try:
+        mapping = ingest.Mapping.from_json(
+            suggested.to_json() | {"kind": kind, "columns": {r["column"]: r["field"] or "" for r in edited.to_dict("records")}}
+        )
+    except ingest.IngestError as exc:
+        st.error(f"The mapping cannot be applied: {exc}")
+        st.stop()
+    with st.expander("Answer rules: no-answer codes, dates, scales",
+                     expanded=bool(suggested.scales or suggested.date_format or suggested.missing)):
+        codes = st.text_input(
+            "Codes that mean “no answer” in every score and rating column", key=f"codes_{state}",
+            value=", ".join(ingest.missing_codes(mapping)), placeholder="e.g. 0, -99",
+            help="Blanks, N/A, Not applicable and Don't know always mean no answer. Add 0 when 0 means "
+                 "“not applicable”, or the code your survey tool writes for a skipped question.")
+        families = [None, *ingest.DATE_FAMILIES] + (["custom"] if ingest.date_family(mapping) == "custom" else [])
+        family = st.selectbox(
+            "Dates in the file are written", families, index=families.index(ingest.date_family(mapping)),
+            key=f"dates_{state}",
+            format_func=lambda f: {None: "detect: ISO, month/day/year, day.month.year or year/month/day",
+                                   "custom": f"as the mapping file says: {mapping.date_format}"}.get(f, f))
+        rows = ingest.scale_table(mapping)
+        scales = []
+        if rows:
+            st.caption("The file's answer scale for each score and rating. Scores on another scale are converted "
+                       "to the field's own scale (the rule is shown under Check); ratings keep their scale.")
+            scales = st.data_editor(
+                pd.DataFrame(rows), key=f"scales_{state}", hide_index=True, disabled=["target"],
+                column_config={"target": st.column_config.TextColumn("Field or rating"),
+                               "lowest": st.column_config.NumberColumn("Lowest answer", step=1),
+                               "highest": st.column_config.NumberColumn("Highest answer", step=1)},
+            ).to_dict("records")
+    try:
+        mapping = ingest.with_rules(mapping, codes=codes, family=family, scales=scales)
+    except ingest.IngestError as exc:
+        st.error(f"The answer rules cannot be applied: {exc}")
+        st.stop()
     with st.expander("Mapping as JSON (for the CLI's --mapping)"):
         st.code(json.dumps(mapping.to_json(), indent=2, ensure_ascii=False), language="json")
     if user.can("edit_mappings"):

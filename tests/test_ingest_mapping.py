@@ -56,3 +56,27 @@ def test_profile_is_saved_audited_and_reapplied(con):
     assert con.execute("SELECT actor, action, object FROM audit_log").fetchall() == [
         ("ana@example.com", "mapping_saved", "weekly pulse")]
     assert Mapping.from_json(m.to_json()).to_json() == m.to_json()
+
+
+def test_answer_rules_from_the_data_page():
+    import pytest
+
+    from cx_metrics.ingest import DATE_FAMILIES, IngestError, date_family, missing_codes, scale_table, with_rules
+
+    base = Mapping("cx", {"id": "response_id", "when": "submitted_at", "sat": "csat", "wifi": "attribute:wifi"},
+                   missing={"attribute:wifi": ["9"]})
+    assert scale_table(base) == [{"target": "csat", "lowest": 1.0, "highest": 5.0},
+                                 {"target": "attribute:wifi", "lowest": 1.0, "highest": 5.0}]
+    m = with_rules(base, codes="0; -99, ", family="day/month/year",
+                   scales=[{"target": "csat", "lowest": 1, "highest": 7},
+                           {"target": "attribute:wifi", "lowest": 0, "highest": 5}])
+    assert m.missing == {"attribute:wifi": ["9"], "*": ["0", "-99"]} and missing_codes(m) == ["0", "-99"]
+    assert m.date_format == DATE_FAMILIES["day/month/year"] and date_family(m) == "day/month/year"
+    assert m.scales == {"csat": {"from": [1.0, 7.0]}, "attribute:wifi": {"from": [0.0, 5.0]}}
+    # back to the field's own scale and the default dates: no entries left; the original is untouched
+    back = with_rules(m, family=None, scales=scale_table(base))
+    assert back.scales == {} and back.date_format is None and base.scales == {} and base.missing == {"attribute:wifi": ["9"]}
+    assert date_family(Mapping("cx", {}, date_format="%Y%m%d")) == "custom"
+    assert with_rules(Mapping("cx", {}, date_format="%Y%m%d"), family="custom").date_format == "%Y%m%d"
+    with pytest.raises(IngestError, match="lowest answer must be below"):
+        with_rules(base, scales=[{"target": "csat", "lowest": 5, "highest": 5}])

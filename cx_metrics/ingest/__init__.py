@@ -9,6 +9,7 @@ Public API::
     result = load(con, parsed, mapping, on_error="reject", actor=..., dry_run=False)
     uploads(con); undo(con, upload_id, actor=...)
     save_profile(con, name, mapping, parsed, actor=...); profiles(con)
+    with_rules(mapping, codes="0", family="day/month/year", scales=scale_table(mapping))  # Data page
 
 No function imports streamlit; pages call these through pages/shared.py.
 """
@@ -16,11 +17,13 @@ No function imports streamlit; pages call these through pages/shared.py.
 from .errors import IngestError
 from .schema import fields
 from .store import Report, Result, load, undo, uploads, validate
-from .mapping import Mapping, profile_for, profiles, save_profile, suggest, suggest_mapping
+from .mapping import (Mapping, date_family, missing_codes, profile_for, profiles, save_profile, scale_table,
+                      suggest, suggest_mapping, with_rules)
+from .schema import DATE_FAMILIES
 from .read import MAX_UPLOAD_BYTES, Parsed, read_file
 
 __all__ = [
-    "IngestError", "Mapping", "Parsed", "Report", "Result", "MAX_UPLOAD_BYTES", "fields", "load",
-    "profile_for", "profiles", "read_file", "save_profile", "suggest", "suggest_mapping", "undo",
-    "uploads", "validate",
+    "DATE_FAMILIES", "IngestError", "Mapping", "Parsed", "Report", "Result", "MAX_UPLOAD_BYTES", "date_family",
+    "fields", "load", "missing_codes", "profile_for", "profiles", "read_file", "save_profile", "scale_table",
+    "suggest", "suggest_mapping", "undo", "uploads", "validate", "with_rules",
 ]

@@ -298,6 +298,71 @@ def suggest_mapping(parsed: Parsed, kind: str) -> dict[str, str]:
     return suggest(parsed, kind).columns
 
 
+# --- answer rules edited on the Data page ----------------------------------------------------------
+
+
+def missing_codes(mapping: Mapping) -> list[str]:
+    """The codes that mean "no answer" in every score column (the ``*`` list of ``missing``)."""
+    codes = mapping.missing
+    return [str(c) for c in (codes.get("*") or [] if isinstance(codes, dict) else codes)]
+
+
+def date_family(mapping: Mapping) -> str | None:
+    """The date family named by ``date_format`` (None: the default formats; "custom": other formats)."""
+    if not mapping.date_format:
+        return None
+    fmts = [mapping.date_format] if isinstance(mapping.date_format, str) else list(mapping.date_format)
+    return next((name for name, family in _FAMILIES.items() if fmts == family), "custom")
+
+
+def scale_table(mapping: Mapping) -> list[dict]:
+    """One row per mapped score or attribute: its target and the file's scale (lowest, highest)."""
+    rows = []
+    for target in mapping.targets():
+        if target in F.SCORES[mapping.kind] or target.startswith(F.ATTRIBUTE):
+            spec = mapping.scales.get(target) or {}
+            lo, hi = spec.get("from") or (F.DEFAULT_ATTRIBUTE_SCALE if target.startswith(F.ATTRIBUTE)
+                                          else F.SCORES[mapping.kind][target])
+            rows.append({"target": target, "lowest": float(lo), "highest": float(hi)})
+    return rows
+
+
+def with_rules(mapping: Mapping, *, codes: str | list[str] | None = None, family: str | None = "keep",
+               scales: list[dict] | None = None) -> Mapping:
+    """``mapping`` with the Data page's answer rules.
+
+    ``codes``: "0, -99" (commas or semicolons) or a list: the codes that mean "no answer" in every
+    score column, replacing the ``*`` list (per-target lists from a mapping file are kept).
+    ``family``: a key of ``DATE_FAMILIES``, None for the default formats, "keep" to leave it.
+    ``scales``: rows of :func:`scale_table`; a scale equal to the field's own (or 1-5 for an
+    attribute) needs no entry. Raises IngestError for an impossible scale.
+    """
+    out = Mapping(mapping.kind, dict(mapping.columns), dict(mapping.labels), dict(mapping.scales),
+                  mapping.missing, mapping.date_format, dict(mapping.defaults), list(mapping.notices))
+    if codes is not None:
+        listed = [c.strip() for c in re.split(r"[,;]", codes)] if isinstance(codes, str) else list(codes)
+        listed = [c for c in listed if c]
+        if isinstance(out.missing, dict):
+            out.missing = {**out.missing, "*": listed}
+        else:
+            out.missing = listed
+    if family != "keep" and family != "custom":
+        if family is not None and family not in _FAMILIES:
+            raise IngestError(f"unknown date layout {family!r}; use one of {sorted(_FAMILIES)}")
+        out.date_format = _FAMILIES[family] if family else None
+    for row in scales or []:
+        target, lo, hi = row["target"], float(row["lowest"]), float(row["highest"])
+        if not lo < hi:
+            raise IngestError(f"{target}: the lowest answer must be below the highest ({lo:g}–{hi:g})")
+        own = F.DEFAULT_ATTRIBUTE_SCALE if target.startswith(F.ATTRIBUTE) else F.SCORES[out.kind][target]
+        if (lo, hi) == tuple(map(float, own)):
+            out.scales.pop(target, None)
+        else:
+            out.scales[target] = {**(out.scales.get(target) or {}), "from": [lo, hi]}
+    out.check()
+    return out
+
+
 # --- saved profiles --------------------------------------------------------------------------
 
 

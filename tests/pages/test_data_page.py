@@ -76,3 +76,53 @@ def test_problems_are_listed_and_reject_loads_nothing(make_app, demo_db_copy):
 def test_unreadable_file_gets_a_clear_error(make_app, demo_db_copy):
     at = upload(open_page(make_app, demo_db_copy), "garbage.csv", bytes(range(256)) * 40)
     assert at.error[0].value.startswith("This file cannot be read:")
+
+
+UK = (b"Response ID,Date,How likely are you to recommend us?,Wifi rating\r\n"
+      b"K1,25/10/2026 10:00,10,4\r\nK2,03/10/2026,6,0\r\nK3,13/10/2026,9,5\r\n")
+
+
+def preview(at):
+    return frame_with(at, "submitted_at")
+
+
+def test_answer_rules_dates_and_no_answer_codes(make_app, demo_db_copy):
+    at = upload(open_page(make_app, demo_db_copy), "uk.csv", UK)
+    dates = at.selectbox(key=[k for k in at.session_state if str(k).startswith("dates_")][0])
+    assert dates.value == "day/month/year"  # chosen from 25/10/2026
+    assert [str(d)[:16] for d in preview(at)["submitted_at"]] == ["2026-10-25 10:00", "2026-10-03 00:00",
+                                                                  "2026-10-13 00:00"]
+    # the rating's suggested scale holds its 0; declaring 0 "no answer" keeps it out of the ratings
+    [scales] = [d.value for d in at.data_editor if "lowest" in d.value.columns]
+    assert scales.to_dict("records") == [{"target": "nps", "lowest": 0.0, "highest": 10.0},
+                                         {"target": "attribute:Wifi rating", "lowest": 0.0, "highest": 5.0}]
+    codes_key = [k for k in at.session_state if str(k).startswith("codes_")][0]
+    at.text_input(key=codes_key).set_value("0").run()
+    assert not at.exception and [m.value for m in at.metric] == ["3", "0", "0"]
+    # month/day/year instead: 25/10 and 13/10 cannot be read
+    dates.set_value("month/day/year").run()
+    problems = frame_with(at, "reason")
+    assert list(problems["line"]) == [2, 4] and set(problems["reason"]) == {"unparseable date"}
+    dates.set_value("day/month/year").run()
+    at.button(key="load_file").click().run()
+    assert any(s.value.startswith("Loaded 3 rows") for s in at.success)
+    ratings = with_con(demo_db_copy, lambda c: c.execute(
+        "SELECT response_id, score FROM attribute_ratings WHERE response_id LIKE 'K%' ORDER BY 1").fetchall())
+    assert ratings == [("K1", 4.0), ("K3", 5.0)]  # K2's 0 meant "no answer": no rating stored
+
+
+def test_a_mapping_file_sets_columns_scales_and_labels(make_app, demo_db_copy):
+    import json
+
+    at = upload(open_page(make_app, demo_db_copy), "seven.csv",
+                b"id,when,sat\nS1,2026-10-02,7\nS2,2026-10-03,1\nS3,2026-10-04,Top box\n")
+    mapping = {"kind": "cx", "columns": {"id": "response_id", "when": "submitted_at", "sat": "csat"},
+               "scales": {"csat": {"from": [1, 7]}}, "labels": {"csat": {"Top box": 7}}}
+    at.file_uploader(key="mapping_file").set_value(("m.json", json.dumps(mapping).encode(), "application/json")).run()
+    assert not at.exception
+    assert any("csat: 1–7 → 1–5" in c.value for c in at.caption)
+    assert list(preview(at)["csat"]) == [5, 1, 5]
+    assert dict(zip(at.data_editor[0].value["column"], at.data_editor[0].value["field"]))["sat"] == "csat"
+    wrong = {**mapping, "kind": "ex", "columns": {"id": "response_id", "when": "submitted_at"}}
+    at.file_uploader(key="mapping_file").set_value(("m.json", json.dumps(wrong).encode(), "application/json")).run()
+    assert at.error and "is for Employees" in at.error[0].value
