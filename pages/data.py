@@ -64,8 +64,10 @@ if uploaded is not None:
         with cursor() as cur:
             suggested = ingest.suggest(parsed, kind, cur)
     for notice in suggested.notices:
-        hidden = "email or IP" in notice
-        st.warning(notice, icon=":material/visibility_off:" if hidden else ":material/info:")
+        if "email or IP" in notice:
+            st.warning(notice, icon=":material/visibility_off:")
+        else:
+            st.info(notice, icon=":material/info:")
     # Widgets start again for another file, kind or mapping file.
     state = f"{kind}_{uploaded.file_id}_{mapping_file.file_id if mapping_file is not None else ''}"
     st.subheader("1. Confirm the mapping")
@@ -146,7 +148,7 @@ if uploaded is not None:
     b.metric("Rows with problems", f"{report.bad_lines:,}")
     c.metric("Problems", f"{report.problem_count:,}")
     for rule in report.rules:
-        st.caption(f"Scale rule: {rule}")
+        st.caption(f"Rule: {rule}")
     for notice in report.notices:
         st.warning(notice)
     if report.problems:

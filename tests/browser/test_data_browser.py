@@ -56,7 +56,7 @@ def test_upload_through_the_data_page_changes_the_overview(browser, app, screens
         expect(page.get_by_text("1. Confirm the mapping")).to_be_visible()
         expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").first).to_have_text(f"{ROWS}")
         expect(page.get_by_role("button", name="Load into the dashboard")).to_be_enabled()
-        expect(page.locator(f"{MAIN} [data-testid='stDataFrame']")).to_have_count(2)  # mapping, preview
+        expect(page.locator(f"{MAIN} [data-testid='stDataFrame']")).to_have_count(3)  # mapping, scales, preview
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
         page.wait_for_timeout(500)  # the grids draw on a canvas after they mount
         page.screenshot(path=screenshots / "data_mapping.png")
@@ -68,5 +68,33 @@ def test_upload_through_the_data_page_changes_the_overview(browser, app, screens
         expect(page.locator(f"{MAIN} .st-key-tile_nps")).to_be_visible()
         expect(page.locator(f"{MAIN} .st-key-tile_nps")).to_contain_text(f"n = {n_before + ROWS:,} responses")
         page.screenshot(path=screenshots / "overview_after_upload.png")
+    finally:
+        context.close()
+
+
+def test_answer_rules_show_how_dates_and_codes_are_read(browser, app, screenshots, tmp_path):
+    url, _, _ = app
+    uk = tmp_path / "uk-survey.csv"
+    uk.write_bytes(b"Response ID,Date,How likely are you to recommend us?,Wifi rating\r\n"
+                   b"K1,25/10/2026 10:00,10,4\r\nK2,03/10/2026,6,0\r\nK3,13/10/2026,9,5\r\n")
+    context = browser.new_context(viewport={"width": 1280, "height": 2000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{url}/data")
+        page.locator("input[type=file]").first.set_input_files(str(uk))
+        expect(page.get_by_text(re.compile(r"dates in 'Date' are read as day/month/year"))).to_be_visible()
+        rules = page.locator(f"{MAIN} [data-testid='stExpander']").filter(has_text="Answer rules")
+        if not rules.locator("[data-testid='stSelectbox']").is_visible():
+            rules.get_by_text("Answer rules").click()
+        expect(rules.get_by_label("Dates in the file are written")).to_have_value("day/month/year")
+        codes = rules.get_by_role("textbox", name="Codes that mean “no answer”")
+        codes.fill("0")
+        codes.press("Enter")
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        expect(codes).to_have_value("0")
+        expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").first).to_have_text("3")
+        page.wait_for_timeout(500)  # the grids draw on a canvas after they mount
+        page.screenshot(path=screenshots / "data_answer_rules.png")
     finally:
         context.close()
