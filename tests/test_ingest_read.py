@@ -229,3 +229,30 @@ def test_staged_copy_goes_to_ram_when_there_is_room_else_to_the_temp_folder(monk
     path = q.path
     del q
     assert not path.exists()  # the copy goes with the Parsed object
+
+
+@pytest.mark.parametrize("above,skipped", [
+    (b"sep=;\r\n", "skipped 1 line(s) above the header (Excel's sep=; line)"),
+    (b"\r\n", "skipped 1 line(s) above the header (a title, Excel's sep= line or blank lines)"),
+    (b"Customer survey export\r\n\r\n", "skipped 2 line(s) above the header"),
+    (b"sep=;\r\n\"Exported 2026-11-01\"\r\n", "skipped 2 line(s) above the header"),
+])
+def test_lines_above_the_header_are_skipped_and_line_numbers_still_count_them(above, skipped):
+    body = b"response_id;submitted_at;nps\r\nA1;2026-10-01;9\r\nA2;2026-10-02;x\r\n"
+    p = read_file(above + body, "x.csv")
+    assert p.headers == ["response_id", "submitted_at", "nps"] and p.delimiter == ";"
+    assert any(n.startswith(skipped) for n in p.notices)
+    assert rows(p) == [("A1", "2026-10-01", "9"), ("A2", "2026-10-02", "x")]
+    # the bad row is reported on its own line of the file
+    con = duckdb.connect()
+    from cx_metrics import db
+    from cx_metrics.ingest import Mapping, load
+
+    db.migrate(con)
+    r = load(con, p, Mapping("cx", {h: h for h in p.headers}), actor="t")
+    assert [pr["line"] for pr in r.problems] == [above.count(b"\n") + 3]
+
+
+def test_a_one_column_file_keeps_its_first_line_as_the_header():
+    p = read_file(b"nps\n9\n10\n", "x.csv")
+    assert p.headers == ["nps"] and rows(p) == [("9",), ("10",)] and not p.notices

@@ -306,16 +306,43 @@ def _layout(rows: list[list[str]]) -> tuple[str, int, list[str], list[str]]:
     return "plain", 1, first, first
 
 
+def _cells(record: str) -> int:
+    """The most non-blank cells ``record`` splits into with any delimiter."""
+    return max(sum(1 for c in row if c.strip())
+               for d in DELIMITERS for row in csv.reader(io.StringIO(record, newline=""), delimiter=d)) \
+        if record.strip() else 0
+
+
+def _preamble(records: list[str]) -> tuple[int, str | None]:
+    """(records above the header, the delimiter an Excel "sep=;" line names).
+
+    Skipped: a "sep=" line, blank lines, and title lines of one cell above a wider row.
+    """
+    skip, sep = 0, None
+    if records and re.fullmatch(r"\s*sep=(.)\s*", records[0]):
+        sep, skip = records[0].strip()[4], 1
+    widths = [_cells(r) for r in records]
+    while skip < len(records) - 1 and widths[skip] <= 1 and max(widths[skip + 1:], default=0) >= 2:
+        skip += 1
+    return skip, sep
+
+
 def _parse_text(data: bytes, name: str, encoding: str, notices: list[str]) -> Parsed:
     _reject_binary(data, name)
-    ends = _head_records(data, 4, name)
-    head = data[: ends[-1]].decode("utf-8", errors="replace")
-    delimiter = _sniff_delimiter(head)
-    rows = [r for r in csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)]
-    rows = [r for r in rows if any(c.strip() for c in r)] or [[]]
+    ends = _head_records(data, 12, name)
+    starts = [0, *ends[:-1]]
+    records = [data[a:b].decode("utf-8", errors="replace") for a, b in zip(starts, ends)]
+    skip, sep = _preamble(records)
+    if skip:
+        what = f"Excel's sep={sep} line" if sep and skip == 1 else "a title, Excel's sep= line or blank lines"
+        notices.append(f"skipped {skip} line(s) above the header ({what})")
+    head = "".join(records[skip:skip + 4])
+    delimiter = sep if sep in DELIMITERS else _sniff_delimiter(head)
+    rows = [r for r in csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)] or [[]]
     if not any(c.strip() for c in rows[0]):
         raise IngestError(f"{name}: the file has no header row")
     layout, header_rows, names, questions = _layout(rows)
+    header_rows += skip  # file lines above the first data record, for line numbers
     body = memoryview(data)[ends[header_rows - 1]:] if len(ends) >= header_rows else memoryview(b"")
     if not bytes(body[:65536]).strip(b"\r\n\t ,;|\"") and not bytes(body).strip(b"\r\n\t ,;|\""):
         raise IngestError(f"{name}: the file has a header but no data rows")
