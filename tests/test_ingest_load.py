@@ -202,3 +202,23 @@ def test_line_numbers_stay_exact_across_row_groups(con):
     assert [p["line"] for p in r.problems] == sorted(bad)
     assert all(p["value"] == "99" for p in r.problems)
     assert r.rows_loaded == 300_000 - 4
+
+
+def test_blank_rows_are_ignored_and_line_numbers_still_match_the_file(con):
+    # an empty line, a quoted comment holding an empty line, Excel's trailing ",,,," rows
+    data = (b'response_id,submitted_at,comment,nps\r\nA1,2026-10-01,"line one\r\n\r\nline three",9\r\n\r\n'
+            b"A2,2026-10-02,ok,x\r\nA3,2026-10-03,,10\r\n,,,\r\n,,,\r\n")
+    r = load(con, read_file(data, "b.csv"), Mapping("cx", {h: h for h in ("response_id", "submitted_at", "comment",
+                                                                           "nps")}), actor="t", on_error="skip")
+    assert (r.rows_loaded, r.rows_skipped) == (2, 1) and "3 blank row(s) ignored" in r.notices
+    assert [(p["line"], p["value"]) for p in r.problems] == [(4, "x")]  # header 1, A1 2, blank 3, A2 4
+    assert con.execute("SELECT comment FROM cx_responses WHERE response_id = 'A1'").fetchone()[0] \
+        == "line one\r\n\r\nline three"
+
+
+def test_a_row_with_more_cells_than_the_header_is_reported(con):
+    data = b"response_id,submitted_at,comment,nps\nA1,2026-10-01,Great, thanks,9\nA2,2026-10-02,ok,10,\n"
+    r = load(con, read_file(data, "x.csv"), Mapping("cx", {h: h for h in ("response_id", "submitted_at", "comment",
+                                                                           "nps")}), actor="t", on_error="skip")
+    assert (r.rows_loaded, r.rows_skipped) == (1, 1)  # A2's trailing empty cell is fine
+    assert {(p["line"], p["column"], p["value"]) for p in r.problems} == {(2, "(whole row)", "9"), (2, "nps", "thanks")}

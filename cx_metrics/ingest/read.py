@@ -62,30 +62,32 @@ class Parsed:
     #: Read with DuckDB's serial CSV reader (set by :meth:`execute` when cells hold line breaks).
     serial: bool = False
 
-    def execute(self, con, sql: str, params: list | None = None):
+    def execute(self, con, sql: str, params: list | None = None, *, extra: bool = False):
         """Run ``sql`` (which uses :meth:`source_sql` through ``{source}``), retrying serially if needed."""
         try:
-            return con.execute(sql.replace("{source}", self.source_sql()), params or [])
+            return con.execute(sql.replace("{source}", self.source_sql(extra)), params or [])
         except Exception as exc:  # duckdb.Error; the parallel reader refuses quoted line breaks + padding
             if self.serial or "parallel=false" not in str(exc):
                 raise
         self.serial = True
-        return con.execute(sql.replace("{source}", self.source_sql()), params or [])
+        return con.execute(sql.replace("{source}", self.source_sql(extra)), params or [])
 
     def __post_init__(self) -> None:
         # The staged copy lives as long as this object (the page keeps it in session state).
         weakref.finalize(self, _unlink, str(self.path))
 
-    def source_sql(self) -> str:
+    def source_sql(self, extra: bool = False) -> str:
         """A DuckDB table expression giving every data row as VARCHAR columns c0, c1, ...
 
-        Built only from the temp file's path and the column count, never from header text.
+        With ``extra``, one more column ``c_extra`` holds a CSV row's first cell beyond the
+        header's columns (NULL for Parquet). Built only from the temp file's path and the
+        column count, never from header text.
         """
         path = str(self.path).replace("'", "''")
         if self.fmt == "parquet":
             cols = ", ".join(f"#{i + 1}::VARCHAR AS c{i}" for i in range(len(self.headers)))
-            return f"(SELECT {cols} FROM read_parquet('{path}'))"
-        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(self.headers)))
+            return f"(SELECT {cols}{', NULL::VARCHAR AS c_extra' if extra else ''} FROM read_parquet('{path}'))"
+        columns = ", ".join([f"'c{i}': 'VARCHAR'" for i in range(len(self.headers))] + ["'c_extra': 'VARCHAR'"] * extra)
         delim = self.delimiter.replace("'", "''")
         return (
             f"read_csv('{path}', delim='{delim}', quote='\"', escape='\"', header=false, skip=1, "
@@ -327,6 +329,21 @@ def _preamble(records: list[str]) -> tuple[int, str | None]:
     return skip, sep
 
 
+def _fill_blank_lines(body: bytes, delimiter: str) -> bytes:
+    """``body`` with each empty line outside quotes replaced by a lone delimiter (a row of blanks,
+    dropped at load), so DuckDB returns one row per line. Quoted line breaks are kept as they are."""
+    out, quoted = [], False
+    fill = delimiter.encode("utf-8")
+    for line in body.split(b"\n"):
+        if not quoted and line in (b"", b"\r"):
+            line = fill + line
+        quoted ^= line.count(b'"') % 2 == 1
+        out.append(line)
+    if out and out[-1] == fill:  # the file's final newline, not an empty line
+        out[-1] = b""
+    return b"\n".join(out)
+
+
 def _parse_text(data: bytes, name: str, encoding: str, notices: list[str]) -> Parsed:
     _reject_binary(data, name)
     ends = _head_records(data, 12, name)
@@ -346,6 +363,10 @@ def _parse_text(data: bytes, name: str, encoding: str, notices: list[str]) -> Pa
     body = memoryview(data)[ends[header_rows - 1]:] if len(ends) >= header_rows else memoryview(b"")
     if not bytes(body[:65536]).strip(b"\r\n\t ,;|\"") and not bytes(body).strip(b"\r\n\t ,;|\""):
         raise IngestError(f"{name}: the file has a header but no data rows")
+    start = ends[header_rows - 1]
+    if data.find(b"\n\n", start) >= 0 or data.find(b"\n\r\n", start) >= 0:
+        # DuckDB skips empty lines, which would shift every later line number: give each a row.
+        body = memoryview(_fill_blank_lines(bytes(body), delimiter))
     names = _unique([_clean(n) for n in names])
     fd, tmp = _staging_file(".csv", len(data))
     with os.fdopen(fd, "wb") as f:

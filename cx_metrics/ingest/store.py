@@ -8,6 +8,7 @@ table; loading is one ``INSERT ... SELECT`` per target table.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +81,7 @@ class _Plan:
     rules: list[str]
     person: str | None
     line: str  # SQL giving a staged row's file line
+    notices: list[str] = field(default_factory=list)
 
 
 def _default_source(parsed: Parsed) -> str:
@@ -213,15 +215,35 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
         trimmed = ", ".join(f"CASE WHEN {cond} THEN {col} END AS {col}" for col, cond in keep.items())
         outer = f"* REPLACE ({trimmed})" if keep else "*"
         parsed.execute(con, f"CREATE TEMP TABLE _ingest_stage AS SELECT {outer} FROM "
-                            f"(SELECT {', '.join(sel)} FROM {{source}})", p.values)
+                            f"(SELECT {', '.join(sel + _row_shape(parsed, targets, index))} FROM {{source}})",
+                       p.values, extra=True)
     except duckdb.Error as exc:
         raise IngestError(f"{parsed.name}: cannot read the rows: {_first_line(exc)}") from None
     # File order is kept (preserve_insertion_order), so a row's position in the staged table
     # gives its line: cheaper than row_number() over a million rows. Tests check it across row groups.
     base = con.execute("SELECT min(rowid) FROM _ingest_stage").fetchone()[0] or 0
+    # Rows with every cell blank (Excel's trailing ",,,," lines, empty lines) are not responses.
+    # Deleting keeps the other rows' rowids, so line numbers stay right.
+    blank = con.execute("DELETE FROM _ingest_stage WHERE _blank").fetchone()[0]
+    notices = [f"{blank:,} blank row(s) ignored"] if blank else []
     line = f"(rowid - {int(base)} + {int(parsed.header_rows) + 1})"
+    h = cp("(whole row)")
+    checks.append(f"SELECT _line, {h}, _extra, 'more cells than the header has columns (a delimiter in an "
+                  f"unquoted cell?)' FROM _ingest_stage WHERE _extra IS NOT NULL")
     checks = [c.replace("_line", line) for c in checks]
-    return _Plan(kind, F.TABLES[kind], insert_cols, attributes, checks, cp.values, rule_lines, person, line)
+    return _Plan(kind, F.TABLES[kind], insert_cols, attributes, checks, cp.values, rule_lines, person, line, notices)
+
+
+def _row_shape(parsed: Parsed, targets: dict[str, str], index: dict[str, int]) -> list[str]:
+    """Stage columns ``_extra`` (the first cell beyond the header's columns) and ``_blank``
+    (every cell empty). Only rows without an id or a date can be blank, so the other rows
+    skip the test of every cell."""
+    every = ", ".join([rules.raw(i) for i in range(len(parsed.headers))] + ["nullif(trim(c_extra), '')"])
+    blank = f"coalesce({every}) IS NULL"
+    guards = [f"{rules.raw(index[targets[t]])} IS NULL" for t in ("response_id", "submitted_at") if t in targets]
+    if guards:
+        blank = f"CASE WHEN {' OR '.join(guards)} THEN {blank} ELSE FALSE END"
+    return ["nullif(trim(c_extra), '') AS _extra", f"{blank} AS _blank"]
 
 
 def _date_order(con: duckdb.DuckDBPyConnection, parsed: Parsed, col: int, formats: list[str],
@@ -321,6 +343,27 @@ def _already(con: duckdb.DuckDBPyConnection, sha: str) -> tuple[str, datetime] |
 # --- public API ----------------------------------------------------------------------------------
 
 
+def _serial_retry(run):
+    """``run`` (a function of (con, parsed, ...) that opens and ends its own transaction), run once
+    more if DuckDB's parallel CSV reader refused the file inside it.
+
+    The parallel reader refuses quoted line breaks (with short rows padded) only when it meets
+    one; :meth:`Parsed.execute` then switches the file to the serial reader, but a statement that
+    failed has already aborted the transaction, so the whole transaction starts again.
+    """
+    @functools.wraps(run)
+    def wrapper(con, parsed, *args, **kwargs):
+        serial = parsed.serial
+        try:
+            return run(con, parsed, *args, **kwargs)
+        except (duckdb.Error, IngestError):
+            if serial or not parsed.serial:
+                raise
+        return run(con, parsed, *args, **kwargs)
+    return wrapper
+
+
+@_serial_retry
 def validate(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, replace: bool = False) -> Report:
     """Check every row against ``mapping`` without loading anything.
 
@@ -343,13 +386,14 @@ def validate(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *
         dup = _already(con, parsed.sha256)
     finally:
         con.execute("ROLLBACK")
-    notices = [*parsed.notices, *mapping.notices]
+    notices = [*parsed.notices, *mapping.notices, *plan.notices]
     if dup:
         notices.append(f"this exact file was already loaded as upload {dup[0]} on {dup[1]:%Y-%m-%d %H:%M}")
     return Report(int(rows), problems, count, lines, reasons, preview, plan.rules, notices,
                   dup[0] if dup else None)
 
 
+@_serial_retry
 def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on_error: str = "reject",
          actor: str, dry_run: bool = False, replace: bool = False) -> Result:
     """Validate and load ``parsed`` in one transaction.
@@ -374,7 +418,7 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
         _find_problems(con, plan, mapping, replace)
         problems, count, bad_lines, _ = _problem_list(con)
         total = con.execute("SELECT count(*) FROM _ingest_stage").fetchone()[0]
-        notices = [*parsed.notices, *mapping.notices, *plan.rules]
+        notices = [*parsed.notices, *mapping.notices, *plan.notices, *plan.rules]
         if count and on_error == "reject":
             con.execute("ROLLBACK")
             return Result(None, 0, 0, problems, count, dry_run, True,
