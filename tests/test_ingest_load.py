@@ -222,3 +222,12 @@ def test_a_row_with_more_cells_than_the_header_is_reported(con):
                                                                            "nps")}), actor="t", on_error="skip")
     assert (r.rows_loaded, r.rows_skipped) == (1, 1)  # A2's trailing empty cell is fine
     assert {(p["line"], p["column"], p["value"]) for p in r.problems} == {(2, "(whole row)", "9"), (2, "nps", "thanks")}
+
+
+def test_qualtrics_default_answer_wordings(con):
+    data = csv_bytes("response_id,submitted_at,csat,ces", "Q1,2026-10-01,Extremely satisfied,Extremely easy",
+                     "Q2,2026-10-02,Extremely dissatisfied,Slightly difficult", "Q3,2026-10-03,Satisfied,Moderately easy")
+    r = load(con, read_file(data, "q.csv"), Mapping("cx", {h: h for h in ("response_id", "submitted_at", "csat", "ces")}),
+             actor="t")
+    assert r.rows_loaded == 3, r.problems
+    assert con.execute("SELECT csat, ces FROM cx_responses ORDER BY response_id").fetchall() == [(5, 7), (1, 3), (4, 6)]

@@ -13,7 +13,7 @@ from .mapping import Mapping
 MISSING_WORDS = ("n/a", "na", "n.a.", "not applicable", "unfamiliar (n/a)", "don't know", "dont know",
                  "prefer not to say", "-")
 
-_SATISFIED = {"very satisfied": 5, "satisfied": 4, "somewhat satisfied": 4, "neutral": 3,
+_SATISFIED = {"very satisfied": 5, "extremely satisfied": 5, "extremely dissatisfied": 1, "satisfied": 4, "somewhat satisfied": 4, "neutral": 3,
               "neither satisfied nor dissatisfied": 3, "dissatisfied": 2, "somewhat dissatisfied": 2,
               "very dissatisfied": 1, "strongly agree": 5, "agree": 4, "neither agree nor disagree": 3,
               "disagree": 2, "strongly disagree": 1, "excellent": 5, "very good": 4, "good": 3,
@@ -22,8 +22,11 @@ _SATISFIED = {"very satisfied": 5, "satisfied": 4, "somewhat satisfied": 4, "neu
 LABELS = {
     "nps": {"extremely likely": 10, "not at all likely": 0, "not likely at all": 0},
     "enps": {"extremely likely": 10, "not at all likely": 0, "not likely at all": 0},
-    "ces": {"very easy": 7, "easy": 6, "somewhat easy": 5, "neither easy nor difficult": 4, "neutral": 4,
-            "somewhat difficult": 3, "difficult": 2, "very difficult": 1},
+    # CES on 1-7, with the wordings of Qualtrics' 7-point scale (extremely/moderately/slightly) too
+    "ces": {"very easy": 7, "extremely easy": 7, "easy": 6, "moderately easy": 6, "somewhat easy": 5,
+            "slightly easy": 5, "neither easy nor difficult": 4, "neutral": 4, "somewhat difficult": 3,
+            "slightly difficult": 3, "difficult": 2, "moderately difficult": 2, "very difficult": 1,
+            "extremely difficult": 1},
     "csat": _SATISFIED, "satisfaction": _SATISFIED, "engagement": _SATISFIED, F.ATTRIBUTE: _SATISFIED,
 }
 
