@@ -226,8 +226,10 @@ def test_a_row_with_more_cells_than_the_header_is_reported(con):
 
 def test_qualtrics_default_answer_wordings(con):
     data = csv_bytes("response_id,submitted_at,csat,ces", "Q1,2026-10-01,Extremely satisfied,Extremely easy",
-                     "Q2,2026-10-02,Extremely dissatisfied,Slightly difficult", "Q3,2026-10-03,Satisfied,Moderately easy")
+                     "Q2,2026-10-02,Extremely dissatisfied,Slightly difficult", "Q3,2026-10-03,Satisfied,Moderately easy",
+                     "Q4,2026-10-04,Strongly agree,Strongly agree")  # CES 2.0 agreement is on 7 points, CSAT's on 5
     r = load(con, read_file(data, "q.csv"), Mapping("cx", {h: h for h in ("response_id", "submitted_at", "csat", "ces")}),
              actor="t")
-    assert r.rows_loaded == 3, r.problems
-    assert con.execute("SELECT csat, ces FROM cx_responses ORDER BY response_id").fetchall() == [(5, 7), (1, 3), (4, 6)]
+    assert r.rows_loaded == 4, r.problems
+    assert con.execute("SELECT csat, ces FROM cx_responses ORDER BY response_id").fetchall() == [
+        (5, 7), (1, 3), (4, 6), (5, 7)]

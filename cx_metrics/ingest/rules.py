@@ -26,7 +26,10 @@ LABELS = {
     "ces": {"very easy": 7, "extremely easy": 7, "easy": 6, "moderately easy": 6, "somewhat easy": 5,
             "slightly easy": 5, "neither easy nor difficult": 4, "neutral": 4, "somewhat difficult": 3,
             "slightly difficult": 3, "difficult": 2, "moderately difficult": 2, "very difficult": 1,
-            "extremely difficult": 1},
+            "extremely difficult": 1,
+            # CES 2.0: "The company made it easy for me to handle my issue", agreement on 7 points
+            "strongly agree": 7, "agree": 6, "somewhat agree": 5, "neither agree nor disagree": 4,
+            "somewhat disagree": 3, "disagree": 2, "strongly disagree": 1},
     "csat": _SATISFIED, "satisfaction": _SATISFIED, "engagement": _SATISFIED, F.ATTRIBUTE: _SATISFIED,
 }
 
