@@ -144,6 +144,15 @@ def test_native_line_charts_hold_the_monthly_kpis(demo_path, deck):
         assert set(series[next(n for n in series if n.startswith("Target"))]) == {30.0 if key == "nps" else 20.0}
 
 
+def test_every_native_chart_puts_its_category_labels_clear_of_negative_bars(deck):
+    from pptx.enum.chart import XL_TICK_LABEL_POSITION
+
+    _, prs = deck
+    charts = [s.chart for slide in prs.slides for s in slide.shapes if s.has_chart]
+    assert len(charts) >= 2
+    assert {c.category_axis.tick_label_position for c in charts} == {XL_TICK_LABEL_POSITION.LOW}
+
+
 def test_key_numbers_and_notes_quote_the_kpis_json(demo_path, deck):
     _, prs = deck
     want = cli_json(demo_path, Filters(Q3.start, Q3.end, business_units=("Grocery",)), "year")

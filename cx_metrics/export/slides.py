@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
 from pptx.enum.dml import MSO_LINE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
@@ -161,6 +161,8 @@ def _native_chart(slide, chart: NativeChart, box: Box) -> None:
     va.format.line.fill.background()
     c.category_axis.tick_labels.font.size = Pt(9)
     c.category_axis.format.line.color.rgb = _rgb("#999999")
+    # Category labels at the bottom (left for bars), not at zero, where a negative bar would cover them.
+    c.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
     if chart.kind == "bar":  # PowerPoint lists bar categories bottom-up; read them top-down like the data
         c.category_axis.reverse_order = True
         va.minimum_scale = min(0, *(v for s in chart.series for v in s.values if v is not None))
