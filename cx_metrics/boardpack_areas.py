@@ -94,13 +94,13 @@ def drivers_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     if result.table.empty:
         return Section("drivers", "What drives NPS", result.note, narrative=(result.note,))
     t = result.table
-    fix = t[t["quadrant"] == "fix first"]["attribute"].tolist()
-    top = str(t["attribute"].iloc[0])
+    fix = [fmt.name(a) for a in t[t["quadrant"] == "fix first"]["attribute"]]
+    top = fmt.name(str(t["attribute"].iloc[0]))
     sentences = [f"{top[:1].upper() + top[1:]} matters most for NPS ({t['pct'].iloc[0]:.0f}% of what the ratings "
                  f"explain; R² = {result.r2:.2f})."]
     if fix:
         sentences.append(f"Fix first: {', '.join(fix)} — important and rated below average.")
-    chart = NativeChart("bar", "Relative importance for NPS (% of R²)", tuple(t["attribute"]),
+    chart = NativeChart("bar", "Relative importance for NPS (% of R²)", tuple(fmt.name(a) for a in t["attribute"]),
                         (Series("% of R²", tuple(round(float(p), 1) for p in t["pct"]), ctx.branding.cx_colour),),
                         number_format='0"%"')
     return Section("drivers", "What drives NPS", sentences[0], charts=(chart,), narrative=tuple(sentences),
@@ -112,11 +112,11 @@ def voc_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     themes = voc.themes(con, ctx.filters, "cx", ctx.compare)
     if themes.empty:
         return Section("voc", "Voice of the customer", "No customer comments mention a theme in this period.")
-    rising = themes[themes["rising"]]["theme"].tolist()
+    rising = [fmt.name(t) for t in themes[themes["rising"]]["theme"]]
     top = themes.iloc[0]
-    sentences = [f"Customers talk most about {top['theme']} ({top['share_pct']:.0f}% of comments)."]
+    sentences = [f"Customers talk most about {fmt.name(top['theme'])} ({top['share_pct']:.0f}% of comments)."]
     sentences.append(f"Rising: {', '.join(rising)}." if rising else "No theme rose significantly.")
-    chart = NativeChart("bar", "Share of customer comments by theme", tuple(themes["theme"]),
+    chart = NativeChart("bar", "Share of customer comments by theme", tuple(fmt.name(t) for t in themes["theme"]),
                         (Series("% of comments", tuple(round(float(s), 1) for s in themes["share_pct"]),
                                 ctx.branding.cx_colour),), number_format='0"%"')
     return Section("voc", "Voice of the customer", sentences[0], charts=(chart,), narrative=tuple(sentences),

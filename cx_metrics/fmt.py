@@ -9,6 +9,12 @@ from .kpis import KPIS, Score
 SUPPRESSED_TEXT = "Hidden to protect anonymity (fewer than 5 respondents)"
 
 
+def name(key: str) -> str:
+    """A data key as a reader sees it: "waiting_time" -> "waiting time" (text with capitals or spaces
+    is left alone: it was written for people)."""
+    return key.replace("_", " ") if key == key.lower() and " " not in key else key
+
+
 def value(kpi: str, x: float | None) -> str:
     """'16.6' (NPS points), '73.5%' (shares), '5.07' (CES); an em dash for no value (None or NaN)."""
     if x is None or x != x:

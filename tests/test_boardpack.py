@@ -399,9 +399,9 @@ def test_area_sections_carry_the_modules_numbers(demo_path):
         weak = stages[stages["weakest"]].iloc[0]
         assert by_key["journey"].headline.startswith(f"'{weak['stage']}' is the weakest stage")
         top = drivers.drivers(con, Q3, "nps", boot=100).table["attribute"].iloc[0]
-        assert by_key["drivers"].charts[0].categories[0] == top
+        assert by_key["drivers"].charts[0].categories[0] == fmt.name(top)  # "waiting_time" reads "waiting time"
         themes = voc.themes(con, Q3, "cx", "previous")
-        assert by_key["voc"].charts[0].categories == tuple(themes["theme"])
+        assert by_key["voc"].charts[0].categories == tuple(t.replace("_", " ") for t in themes["theme"])
         assert by_key["units"].charts[0].figure is not None
     finally:
         con.close()

@@ -93,3 +93,10 @@ def test_trend_figure_highlights_selected_period():
     (rect,) = [s for s in fig.layout.shapes if s.type == "rect"]
     assert pd.Timestamp(rect.x0) == pd.Timestamp("2026-01-01")
     assert len(fig.data[2].y) == 1  # only the NPS row
+
+
+def test_name_reads_keys_as_words_and_leaves_written_names_alone():
+    from cx_metrics import fmt
+
+    assert fmt.name("waiting_time") == "waiting time" and fmt.name("staff") == "staff"
+    assert fmt.name("Online Boarding") == "Online Boarding" and fmt.name("Leg_Room") == "Leg_Room"
