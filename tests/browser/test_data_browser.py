@@ -67,6 +67,11 @@ def test_upload_through_the_data_page_changes_the_overview(browser, app, screens
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Overview")).click()
         expect(page.locator(f"{MAIN} .st-key-tile_nps")).to_be_visible()
         expect(page.locator(f"{MAIN} .st-key-tile_nps")).to_contain_text(f"n = {n_before + ROWS:,} responses")
+        # the screenshot waits for the trend charts (the sparklines are drawn with them)
+        page.wait_for_function(
+            "main => document.querySelectorAll(main + ' .js-plotly-plot .main-svg').length >= 2", arg=MAIN)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        page.wait_for_timeout(500)
         page.screenshot(path=screenshots / "overview_after_upload.png")
     finally:
         context.close()
