@@ -90,9 +90,8 @@ if uploaded is not None:
         },
     )
     try:
-        mapping = ingest.Mapping.from_json(
-            suggested.to_json() | {"kind": kind, "columns": {r["column"]: r["field"] or "" for r in edited.to_dict("records")}}
-        )
+        columns = {r["column"]: r["field"] or "" for r in edited.to_dict("records")}
+        mapping = ingest.Mapping.from_json(suggested.to_json() | {"kind": kind, "columns": columns})
     except ingest.IngestError as exc:
         st.error(f"The mapping cannot be applied: {exc}")
         st.stop()
@@ -143,37 +142,40 @@ if uploaded is not None:
         except ingest.IngestError as exc:
             st.error(f"The mapping cannot be applied: {exc}")
             st.stop()
-    a, b, c = st.columns(3)
-    a.metric("Rows in the file", f"{report.rows:,}")
-    b.metric("Rows with problems", f"{report.bad_lines:,}")
-    c.metric("Problems", f"{report.problem_count:,}")
-    for rule in report.rules:
-        st.caption(f"Rule: {rule}")
-    for notice in report.notices:
-        st.warning(notice)
-    if report.problems:
-        st.dataframe(pd.DataFrame(report.problems), key="problems_table", hide_index=True)
-        table_downloads(pd.DataFrame(report.problems), f"problems-{parsed.name}", "problems")
-        st.caption(", ".join(f"{reason}: {n:,}" for reason, n in report.by_reason.items()))
-    st.caption("Preview of the first mapped rows (customer and respondent ids already replaced by pseudonyms):")
-    st.dataframe(report.preview, key="preview_table", hide_index=True)
+    if report.duplicate_of is not None:
+        st.info(f"This exact file is already loaded (upload {report.duplicate_of}): nothing to load. To load it "
+                "again, undo that upload below first.", icon=":material/task_alt:")
+    else:
+        a, b, c = st.columns(3)
+        a.metric("Rows in the file", f"{report.rows:,}")
+        b.metric("Rows with problems", f"{report.bad_lines:,}")
+        c.metric("Problems", f"{report.problem_count:,}")
+        for rule in report.rules:
+            st.caption(f"Rule: {rule}")
+        for notice in report.notices:
+            st.warning(notice)
+        if report.problems:
+            st.dataframe(pd.DataFrame(report.problems), key="problems_table", hide_index=True)
+            table_downloads(pd.DataFrame(report.problems), f"problems-{parsed.name}", "problems")
+            st.caption(", ".join(f"{reason}: {n:,}" for reason, n in report.by_reason.items()))
+        st.caption("Preview of the first mapped rows (customer and respondent ids already replaced by pseudonyms):")
+        st.dataframe(report.preview, key="preview_table", hide_index=True)
 
-    st.subheader("3. Load")
-    on_error = st.radio(
-        "When rows have problems", ["reject", "skip"], key="on_error", horizontal=True,
-        format_func={"reject": "Reject the whole file", "skip": "Load the valid rows, skip the reported ones"}.get,
-    )
-    if st.button("Load into the dashboard", key="load_file", type="primary", disabled=report.duplicate_of is not None):
-        with cursor() as cur:
-            result = ingest.load(cur, parsed, mapping, on_error=on_error, actor=user.email)
-        if result.rejected or result.upload_id is None:
-            st.error(result.message or "Nothing was loaded.")
-        else:
-            st.session_state["_last_load"] = (
-                f"Loaded {result.rows_loaded:,} rows (upload {result.upload_id})"
-                + (f"; skipped {result.rows_skipped:,}" if result.rows_skipped else "") + ". Every page now shows them."
-            )
-            st.rerun()
+        st.subheader("3. Load")
+        on_error = st.radio(
+            "When rows have problems", ["reject", "skip"], key="on_error", horizontal=True,
+            format_func={"reject": "Reject the whole file", "skip": "Load the valid rows, skip the reported ones"}.get,
+        )
+        if st.button("Load into the dashboard", key="load_file", type="primary"):
+            with cursor() as cur:
+                result = ingest.load(cur, parsed, mapping, on_error=on_error, actor=user.email)
+            if result.rejected or result.upload_id is None:
+                st.error(result.message or "Nothing was loaded.")
+            else:
+                skipped = f"; skipped {result.rows_skipped:,}" if result.rows_skipped else ""
+                st.session_state["_last_load"] = (f"Loaded {result.rows_loaded:,} rows (upload {result.upload_id})"
+                                                  f"{skipped}. Every page now shows them.")
+                st.rerun()
 if "_last_load" in st.session_state:
     st.success(st.session_state.pop("_last_load"), icon=":material/check_circle:")
 

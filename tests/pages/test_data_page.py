@@ -126,3 +126,12 @@ def test_a_mapping_file_sets_columns_scales_and_labels(make_app, demo_db_copy):
     wrong = {**mapping, "kind": "ex", "columns": {"id": "response_id", "when": "submitted_at"}}
     at.file_uploader(key="mapping_file").set_value(("m.json", json.dumps(wrong).encode(), "application/json")).run()
     assert at.error and "is for Employees" in at.error[0].value
+
+
+def test_the_same_file_again_says_it_is_loaded_and_offers_no_load(make_app, demo_db_copy):
+    at = upload(open_page(make_app, demo_db_copy), "web.csv", GOOD)
+    at.button(key="load_file").click().run()
+    assert any(s.value.startswith("Loaded 3 rows") for s in at.success)
+    again = upload(open_page(make_app, demo_db_copy), "web-again.csv", GOOD)
+    assert any("This exact file is already loaded" in i.value for i in again.info)
+    assert not [b for b in again.button if b.key == "load_file"] and not again.metric
