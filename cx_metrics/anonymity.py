@@ -26,6 +26,12 @@ def threshold() -> int:
     return config.EX_MIN_RESPONDENTS
 
 
+def rule_text() -> str:
+    """The anonymity rule in one sentence, for captions: "Figures from fewer than 5 respondents, ..."."""
+    return (f"Figures from fewer than {threshold()} respondents, or that would reveal such a group by "
+            "subtraction, are hidden to protect anonymity.")
+
+
 def comment_threshold() -> int:
     return getattr(config, "EX_MIN_COMMENT_RESPONDENTS", 10)
 

@@ -15,9 +15,7 @@ if v is None:
     st.info("The database has no responses yet.")
     st.stop()
 f = v.filters
-st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · Figures from fewer than "
-           f"{anonymity.threshold()} respondents, or that would reveal such a group by subtraction, are hidden "
-           "to protect anonymity.")
+st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · {anonymity.rule_text()}")
 
 pops = load(internal.breakdown, f, "population", v.compare)
 cols = st.columns(3)
