@@ -6,18 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 
 from cx_metrics import kpis
 from cx_metrics.filters import Filters
-from cx_metrics.ingest import Mapping, load, read_file, suggest
-from cx_metrics.ingest.errors import IngestError
+from cx_metrics.ingest import IngestError, Mapping, load, read_file, suggest
+from cx_metrics.ingest import schema, store
 
 from ingest_helpers import con, csv_bytes  # noqa: F401  (fixture)
 from test_cli_ingest import cli
 
-OCT = Filters(start=__import__("datetime").date(2026, 10, 1), end=__import__("datetime").date(2026, 10, 31))
+OCT = Filters(start=date(2026, 10, 1), end=date(2026, 10, 31))
 
 
 def _csv(rows, delimiter=",", newline="\r\n") -> str:
@@ -210,13 +211,10 @@ def test_a_mapping_file_may_give_one_date_format_or_a_list(con):  # noqa: F811
 
 
 def test_formats_unseen_in_the_first_rows_are_tried_last_and_nothing_reads_differently(con):  # noqa: F811
-    from cx_metrics.ingest import store
-
     rows = [f"R{i},10/{1 + i % 28}/2026 9:01:02,9" for i in range(2100)]  # more than the 2,000 sampled
     parsed = read_file(csv_bytes("id,when,nps", *rows, "X1,10/5/26 9:01,9"), "d.csv")
-    formats = store._date_order(con, parsed, 1, list(__import__("cx_metrics").ingest.schema.DATE_FORMATS))
-    assert formats[0] == "%m/%d/%Y %H:%M:%S" and sorted(formats) == sorted(
-        __import__("cx_metrics").ingest.schema.DATE_FORMATS)
+    formats = store._date_order(con, parsed, 1, list(schema.DATE_FORMATS))
+    assert formats[0] == "%m/%d/%Y %H:%M:%S" and sorted(formats) == sorted(schema.DATE_FORMATS)
     mapping = Mapping("cx", {"id": "response_id", "when": "submitted_at", "nps": "nps"})
     r = load(con, parsed, mapping, actor="t")
     assert r.rows_loaded == 2101

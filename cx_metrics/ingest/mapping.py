@@ -15,6 +15,7 @@ Only ``kind`` and ``columns`` are required. Columns not named are not loaded.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -78,6 +79,12 @@ class Mapping:
             return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError) as exc:
             raise IngestError(f"{path}: cannot read the mapping file ({exc})") from None
+
+    def date_formats(self) -> list[str] | None:
+        """``date_format`` as a list (None when the default formats apply)."""
+        if not self.date_format:
+            return None
+        return [self.date_format] if isinstance(self.date_format, str) else list(self.date_format)
 
     def targets(self) -> dict[str, str]:
         """{target: header} for the columns that are loaded."""
@@ -156,9 +163,8 @@ def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
     cells, aggs = [], []
     for i in range(n):
         c = f"nullif(trim(c{i}), '')"
-        # v: the cell; d: the cell when it is shaped like a slash/dot date (strptime runs only on
-        # those: each failed format costs about as much as a success)
-        cells.append(f"{c} AS v{i}, CASE WHEN regexp_matches({c}, '{F.DATE_SHAPE}') THEN {c} END AS d{i}")
+        # v: the cell; d: the cell when it is shaped like a slash/dot date
+        cells.append(f"{c} AS v{i}, {F.date_shaped(c)} AS d{i}")
         v, d = f"v{i}", f"d{i}"
         aggs.append(
             f"count({v}), count(TRY_CAST({v} AS DOUBLE)), min(TRY_CAST({v} AS DOUBLE)), "
@@ -309,9 +315,9 @@ def missing_codes(mapping: Mapping) -> list[str]:
 
 def date_family(mapping: Mapping) -> str | None:
     """The date family named by ``date_format`` (None: the default formats; "custom": other formats)."""
-    if not mapping.date_format:
+    fmts = mapping.date_formats()
+    if fmts is None:
         return None
-    fmts = [mapping.date_format] if isinstance(mapping.date_format, str) else list(mapping.date_format)
     return next((name for name, family in _FAMILIES.items() if fmts == family), "custom")
 
 
@@ -337,8 +343,7 @@ def with_rules(mapping: Mapping, *, codes: str | list[str] | None = None, family
     ``scales``: rows of :func:`scale_table`; a scale equal to the field's own (or 1-5 for an
     attribute) needs no entry. Raises IngestError for an impossible scale.
     """
-    out = Mapping(mapping.kind, dict(mapping.columns), dict(mapping.labels), dict(mapping.scales),
-                  mapping.missing, mapping.date_format, dict(mapping.defaults), list(mapping.notices))
+    out = copy.deepcopy(mapping)
     if codes is not None:
         listed = [c.strip() for c in re.split(r"[,;]", codes)] if isinstance(codes, str) else list(codes)
         listed = [c for c in listed if c]

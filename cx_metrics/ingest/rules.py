@@ -13,7 +13,8 @@ from .mapping import Mapping
 MISSING_WORDS = ("n/a", "na", "n.a.", "not applicable", "unfamiliar (n/a)", "don't know", "dont know",
                  "prefer not to say", "-")
 
-_SATISFIED = {"very satisfied": 5, "extremely satisfied": 5, "extremely dissatisfied": 1, "satisfied": 4, "somewhat satisfied": 4, "neutral": 3,
+_SATISFIED = {"very satisfied": 5, "extremely satisfied": 5, "satisfied": 4, "somewhat satisfied": 4, "neutral": 3,
+              "extremely dissatisfied": 1,
               "neither satisfied nor dissatisfied": 3, "dissatisfied": 2, "somewhat dissatisfied": 2,
               "very dissatisfied": 1, "strongly agree": 5, "agree": 4, "neither agree nor disagree": 3,
               "disagree": 2, "strongly disagree": 1, "excellent": 5, "very good": 4, "good": 3,
@@ -32,9 +33,6 @@ LABELS = {
             "somewhat disagree": 3, "disagree": 2, "strongly disagree": 1},
     "csat": _SATISFIED, "satisfaction": _SATISFIED, "engagement": _SATISFIED, F.ATTRIBUTE: _SATISFIED,
 }
-
-DATE_FAMILIES, DATE_FORMATS, EARLIEST_DATE = F.DATE_FAMILIES, F.DATE_FORMATS, F.EARLIEST_DATE
-
 
 class Params:
     """Collects bound parameters in order while expressions are built."""
@@ -136,17 +134,14 @@ def converted(expr: str, mapping: Mapping, kind: str, target: str) -> str:
 
 def date_formats(mapping: Mapping) -> list[str]:
     """The strptime formats tried for the response date, in order (after ISO 8601 when none is given)."""
-    if mapping.date_format:
-        return [mapping.date_format] if isinstance(mapping.date_format, str) else list(mapping.date_format)
-    return list(DATE_FORMATS)
+    return mapping.date_formats() or list(F.DATE_FORMATS)
 
 
 def date(col: int, mapping: Mapping, p: Params, formats: list[str] | None = None) -> str:
-    """The response date as a TIMESTAMP. ``formats`` reorders :func:`date_formats` (most frequent
-    first, see ``store._date_order``); it must hold the same formats."""
+    """The response date as a TIMESTAMP. ``formats`` reorders :func:`date_formats` (those seen in
+    the file's first rows first, see ``store._date_order``); it must hold the same formats."""
     r = raw(col)
     formats = formats or date_formats(mapping)
-    listed = f"try_strptime({r}, [{', '.join(p(f) for f in formats)}])::TIMESTAMP"
-    if mapping.date_format:
-        return listed
-    return f"coalesce({F.iso_timestamp(r)}, CASE WHEN regexp_matches({r}, '{F.DATE_SHAPE}') THEN {listed} END)"
+    cell = r if mapping.date_format else F.date_shaped(r)
+    listed = f"try_strptime({cell}, [{', '.join(p(f) for f in formats)}])::TIMESTAMP"
+    return listed if mapping.date_format else f"coalesce({F.iso_timestamp(r)}, {listed})"

@@ -127,9 +127,9 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
     # date
     if "submitted_at" in targets:
         col = index[targets["submitted_at"]]
-        formats = _date_order(con, parsed, col, rules.date_formats(mapping))
+        formats = _date_order(con, parsed, col, rules.date_formats(mapping), shaped=not mapping.date_format)
         sel.append(f"{rules.raw(col)} AS submitted_at_raw, {rules.date(col, mapping, p, formats)} AS submitted_at")
-        implausible = (f"submitted_at < TIMESTAMP '{rules.EARLIEST_DATE}' "
+        implausible = (f"submitted_at < TIMESTAMP '{F.EARLIEST_DATE}' "
                        "OR submitted_at > current_date + INTERVAL 1 DAY")
         keep["submitted_at_raw"] = f"submitted_at IS NULL OR {implausible}"
         h = header("submitted_at")
@@ -139,7 +139,7 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
         checks.append(f"SELECT _line, {h}, submitted_at_raw, 'unparseable date' FROM _ingest_stage "
                       "WHERE submitted_at_raw IS NOT NULL AND submitted_at IS NULL")
         h = cp(targets["submitted_at"])
-        checks.append(f"SELECT _line, {h}, submitted_at_raw, 'date out of range (before {rules.EARLIEST_DATE[:4]} "
+        checks.append(f"SELECT _line, {h}, submitted_at_raw, 'date out of range (before {F.EARLIEST_DATE[:4]} "
                       f"or in the future)' FROM _ingest_stage WHERE {implausible}")
     elif mapping.defaults.get("submitted_at"):
         try:
@@ -246,22 +246,21 @@ def _row_shape(parsed: Parsed, targets: dict[str, str], index: dict[str, int]) -
     return ["nullif(trim(c_extra), '') AS _extra", f"{blank} AS _blank"]
 
 
-def _date_order(con: duckdb.DuckDBPyConnection, parsed: Parsed, col: int, formats: list[str],
-                sample: int = 2000) -> list[str]:
+def _date_order(con: duckdb.DuckDBPyConnection, parsed: Parsed, col: int, formats: list[str], *,
+                shaped: bool = True, sample: int = 2000) -> list[str]:
     """``formats`` with those that read none of the column's first rows moved to the end.
 
     strptime tries formats in order and each failure costs about as much as a success: a million
     "10/5/2026 9:01:02" dates behind three two-digit-year formats would cost three extra parses each.
     Formats seen in the sample keep their order, so those rows read exactly as before; a later row
     that only an unseen format reads (a two-digit year among four-digit ones) is read by the first
-    that fits, and a year read as 0026 is reported as out of range.
+    that fits, and a year read as 0026 is reported as out of range. ``shaped``: only date-shaped
+    text is parsed, as in the load with the default formats (ISO dates are cast, not parsed).
     """
     if len(formats) < 2:
         return formats
     r = rules.raw(col)
-    # Only date-shaped text is parsed here, as in the load itself (ISO dates are cast, not parsed),
-    # unless the mapping names its own formats.
-    cell = r if formats != rules.DATE_FORMATS else f"CASE WHEN regexp_matches({r}, '{F.DATE_SHAPE}') THEN {r} END"
+    cell = F.date_shaped(r) if shaped else r
     counts = ", ".join("count(try_strptime(d, ?))" for _ in formats)
     try:
         hits = parsed.execute(con, f"SELECT {counts} FROM (SELECT {cell} AS d FROM "
