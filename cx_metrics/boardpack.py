@@ -26,7 +26,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from . import config, fmt, kpis
+from . import config, ex_guard, fmt, kpis
 from .export import narrative
 from .filters import Compare, Filters, date_bounds
 from .overview import TILE_KPIS, Overview, overview, trend_window
@@ -217,12 +217,11 @@ def build(
 
 
 def responses(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
-    """Rows in ``filters``' period per response table: ``{"cx_responses": n, "ex_responses": m}``.
-
-    A table whose columns cannot take the filters counts 0.
+    """Rows in ``filters``' period: ``{"cx_responses": n, "ex_reporting": m}`` (employee responses
+    as the guard publishes them). A table whose columns cannot take the filters counts 0.
     """
     out = {}
-    for table in ("cx_responses", "ex_responses"):
+    for table in ("cx_responses", ex_guard.RELATION):
         where, params = filters.where(table)
         dates, date_params = date_bounds(table, filters.start, filters.end)
         out[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {dates} AND {where}",
@@ -279,9 +278,9 @@ SUMMARY_COLUMNS = ("KPI", "Value", "95% CI", "n", "Change", "Significance", "Tar
 
 
 def _summary_row(key: str, j: dict, tile) -> tuple[str, ...]:
-    if j.get("suppressed"):
-        return (kpis.KPIS[key].label, "Hidden", "fewer than 5 respondents", "—", "—", "—",
-                fmt.value(key, tile.target), STATUS_TEXT[None] if tile.target is None else "—")
+    if j.get("reason"):
+        return (kpis.KPIS[key].label, "Hidden" if j["reason"] == "hidden" else "—", fmt.reason(j["reason"]),
+                "—", "—", "—", fmt.value(key, tile.target), STATUS_TEXT[None] if tile.target is None else "—")
     ci = "—" if j["ci_low"] is None else f"{fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])}"
     p = j.get("p_value")
     sig = "—" if p is None else ("Significant" if j["significant"] else "Not significant") + f" ({narrative._p(p)})"
@@ -315,8 +314,9 @@ def executive_summary(ctx: Context) -> Section:
 
 def _key_number(ctx: Context, key: str) -> KeyNumber:
     j = ctx.json[key]
-    if j.get("suppressed"):
-        return KeyNumber(kpis.KPIS[key].label, "Hidden", "fewer than 5 respondents", key)
+    if j.get("reason"):
+        return KeyNumber(kpis.KPIS[key].label, "Hidden" if j["reason"] == "hidden" else "—", fmt.reason(j["reason"]),
+                         key)
     if j.get("delta") is not None:
         detail = f"{fmt.delta(key, j['delta'])} · {'significant' if j['significant'] else 'not significant'}"
     else:
@@ -366,8 +366,7 @@ def overview_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
         charts=charts,
         narrative=tuple(sentences),
         footnote=(f"Changes against {ctx.comparison_text} ({fmt.period(ctx.overview.comparison.start, ctx.overview.comparison.end)}). "
-                  f"Monthly values {fmt.period(window.start, window.end)}; employee months with fewer than "
-                  f"{config.EX_MIN_RESPONDENTS} respondents are left out to protect anonymity."),
+                  f"Monthly values {fmt.period(window.start, window.end)}. {ex_guard.rule_text()}"),
     )
 
 

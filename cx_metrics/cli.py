@@ -1,7 +1,8 @@
 """Command line: ``python -m cx_metrics COMMAND``.
 
 Commands: ``init`` (empty database), ``demo`` (demo data), ``kpis`` (the
-scorecard as JSON or a table), ``boardpack`` (the board pack as PPTX or PDF),
+scorecard as JSON or a table), ``report`` (every figure of one page as JSON),
+``boardpack`` (the board pack as PPTX or PDF),
 ``ingest`` / ``uploads`` / ``undo`` (survey files, see cx_metrics/ingest_cli.py).
 Every command takes ``--db``, defaulting to ``$CX_DB`` or ``data/cx.duckdb``.
 """
@@ -12,8 +13,9 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
-from . import config, db, demo, kpis
+from . import config, db, demo, drivers, kpis, page_figures
 from .filters import Filters
 
 
@@ -24,8 +26,15 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments end with one line on stderr and status 2, not a usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m cx_metrics", description=__doc__.splitlines()[0])
+    p = _Parser(prog="python -m cx_metrics", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -51,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
 
     k = with_period(with_db(sub.add_parser("kpis", help="print the KPI scorecard for a period")))
     k.add_argument("--format", choices=["json", "table"], default="json")
+
+    r = with_period(with_db(sub.add_parser("report", help="print every figure one dashboard page shows, as JSON")))
+    r.add_argument("page", choices=page_figures.PAGES, metavar="PAGE",
+                   help=f"one of {', '.join(page_figures.PAGES)}")
+    r.add_argument("--format", choices=["json"], default="json")
+    r.add_argument("--grain", choices=["week", "month", "quarter"], default=None, help="overview: trend grain")
+    r.add_argument("--drill", default=None, metavar="UNIT", help="units: the unit to drill into (default: first)")
+    r.add_argument("--outcome", choices=list(drivers.OUTCOMES), default=None, help="drivers: the outcome")
+    r.add_argument("--missing", choices=["pairwise", "complete"], default=None, help="drivers: missing ratings")
+    r.add_argument("--kind", choices=["cx", "ex"], default=None, help="voc: whose comments")
 
     b = with_period(with_db(sub.add_parser("boardpack", help="write the board pack (PPTX or PDF) for a period")))
     b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="the file to write")
@@ -121,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
             con = db.connect(path)
             result = kpis_json(con, _filters(args), args.compare)
             print(json.dumps(result, indent=2) if args.format == "json" else kpis_table(result))
+        elif args.command == "report":
+            if not Path(path).exists():
+                raise ValueError(f"database {path} not found")
+            con = db.connect(path)
+            result = page_figures.report(con, args.page, _filters(args), args.compare or "previous",
+                                         grain=args.grain, drill=args.drill, outcome=args.outcome,
+                                         missing=args.missing, kind=args.kind)
+            print(json.dumps(result, indent=1, default=str))
         elif args.command == "init":
             con = db.connect(path)
             print(f"{path}: schema version {db.schema_version(con)}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import taxonomy
+from . import ex_guard, taxonomy
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -147,6 +147,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (5, "EX guard: reporting cells, comment cells, months and names", ex_guard.SCHEMA_SQL),
 ]
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
@@ -165,6 +166,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
         migrate(con)
+        ex_guard.ensure_fresh(con)  # employee rows written behind the guard's back
     return con
 
 

@@ -15,7 +15,7 @@ come from a seeded bootstrap of respondents. The simple correlation of
 each attribute with the outcome is shown alongside.
 
 Data: each response's outcome (NPS, CSAT, eNPS or engagement score) and
-its attribute ratings (``attribute_ratings``, divided by ``scale_max`` so
+its attribute ratings (each divided by its scale's top so
 mixed scales agree), filtered in DuckDB and pivoted there to one row per
 response. Missing data is an explicit choice: ``complete`` (only responses
 that rated every attribute kept) or ``pairwise`` (each correlation from the
@@ -31,16 +31,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config, voc
-from .anonymity import HIDDEN_TEXT
+from . import config, ex_guard
 from .filters import Filters, date_bounds
 
-#: Outcome -> (table, column, kind in attribute_ratings).
+#: Outcome -> (table, column, kind).
 OUTCOMES = {
     "nps": ("cx_responses", "nps", "cx"),
     "csat": ("cx_responses", "csat", "cx"),
-    "enps": ("ex_responses", "enps", "ex"),
-    "engagement": ("ex_responses", "engagement", "ex"),
+    "enps": (ex_guard.RATINGS, "enps", "ex"),
+    "engagement": (ex_guard.RATINGS, "engagement", "ex"),
 }
 MIN_RATINGS = 30
 COLUMNS = ["attribute", "weight", "pct", "ci_low", "ci_high", "correlation", "performance", "n", "quadrant"]
@@ -105,19 +104,23 @@ class _Sums:
 
 
 def ratings_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, outcome: str) -> pd.DataFrame:
-    """One row per response: the outcome and each attribute (score / scale_max), NaN where not rated."""
+    """One row per response: the outcome and each attribute (score / scale_max), NaN where not rated.
+
+    Employee outcomes read the guard's ``ex_reporting_ratings`` (reporting cells of the people who
+    rated attributes), customer outcomes the responses and their ratings.
+    """
     table, column, kind = OUTCOMES[outcome]
     where, params = filters.where(table)
-    cond, date_params = date_bounds(table, filters.start, filters.end, "r.submitted_at")
-    long = con.execute(
-        f"""SELECT r.response_id, any_value(r.{column})::DOUBLE AS outcome,
-                   a.attribute, avg(a.score / nullif(a.scale_max, 0)) AS score
-            FROM {table} r JOIN attribute_ratings a ON a.response_id = r.response_id AND a.kind = ?
-            WHERE {cond} AND {where} AND r.{column} IS NOT NULL
-              AND a.score IS NOT NULL
-            GROUP BY r.response_id, a.attribute""",
-        [kind, *date_params, *params],
-    ).df()
+    if kind == "ex":
+        cond, date_params = date_bounds(table, filters.start, filters.end)
+        sql = (f"SELECT rid AS response_id, any_value({column})::DOUBLE AS outcome, attribute, avg(score) AS score"
+               f" FROM {table} WHERE {cond} AND {where} AND {column} IS NOT NULL GROUP BY rid, attribute")
+    else:
+        cond, date_params = date_bounds(table, filters.start, filters.end, "r.submitted_at")
+        sql = (f"SELECT r.response_id, any_value(r.{column})::DOUBLE AS outcome, a.attribute, avg(a.score) AS score"
+               f" FROM {table} r JOIN {ex_guard.customer_ratings()} a ON a.response_id = r.response_id"
+               f" WHERE {cond} AND {where} AND r.{column} IS NOT NULL GROUP BY r.response_id, a.attribute")
+    long = con.execute(sql, [*date_params, *params]).df()
     if long.empty:
         return pd.DataFrame(columns=["outcome"])
     wide = long.pivot(index="response_id", columns="attribute", values="score")
@@ -153,28 +156,18 @@ def drivers(
     """Relative importance of every attribute for ``outcome`` over ``filters``.
 
     ``missing``: ``pairwise`` or ``complete`` (see the module docstring).
-    EX outcomes follow the anonymity rule: nothing is shown when fewer than
-    ``EX_MIN_RESPONDENTS`` distinct people rated, or when the value filters
-    leave out 1 to ``EX_MIN_RESPONDENTS`` - 1 of the period's raters (the
-    attribute means of "all" and "all but unit X" would give unit X's).
+    EX outcomes read the guard's reporting cells of the people who rated, so
+    two driver analyses never differ by fewer than 5 people; when no cell lies
+    inside the filters the result is ``hidden`` and the note says why.
     """
     if outcome not in OUTCOMES or missing not in ("complete", "pairwise"):
         raise ValueError("outcome must be nps, csat, enps or engagement; missing complete or pairwise")
-    if OUTCOMES[outcome][2] == "ex" and _ex_hidden(con, filters, outcome):
-        note = (f"Employee drivers are {HIDDEN_TEXT}: fewer than {config.EX_MIN_RESPONDENTS} people rated, "
-                f"or the filters leave out fewer than {config.EX_MIN_RESPONDENTS} of those who did.")
-        return Drivers(outcome, pd.DataFrame(columns=COLUMNS), None, 0, missing, [], note, hidden=True)
-    return analyse(ratings_matrix(con, filters, outcome), outcome, missing, boot, seed,
-                   min_n=max(MIN_RATINGS, config.EX_MIN_RESPONDENTS))
-
-
-def _ex_hidden(con: duckdb.DuckDBPyConnection, filters: Filters, outcome: str) -> bool:
-    _, column, _ = OUTCOMES[outcome]
-    n, rest = voc.ex_respondents(
-        con, filters, f"r.{column} IS NOT NULL AND r.response_id IN"
-                      " (SELECT response_id FROM attribute_ratings WHERE kind = 'ex' AND score IS NOT NULL)")
-    k = config.EX_MIN_RESPONDENTS
-    return n < k or 0 < rest < k
+    frame = ratings_matrix(con, filters, outcome)
+    if OUTCOMES[outcome][2] == "ex" and frame.empty:
+        why = ex_guard.reason(con, filters)
+        note = f"Employee drivers: {ex_guard.REASONS[why]}."
+        return Drivers(outcome, pd.DataFrame(columns=COLUMNS), None, 0, missing, [], note, hidden=why == "hidden")
+    return analyse(frame, outcome, missing, boot, seed, min_n=max(MIN_RATINGS, config.EX_MIN_RESPONDENTS))
 
 
 def analyse(frame: pd.DataFrame, outcome: str, missing: str = "pairwise", boot: int = 200, seed: int = 42,

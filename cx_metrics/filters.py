@@ -28,14 +28,27 @@ FILTER_COLUMNS: dict[str, str] = {
 }
 
 #: Which filter columns each table has, and the column holding its date.
+#: ``ex_reporting`` and ``ex_reporting_comments`` are the employee tables as
+#: :mod:`cx_metrics.ex_guard` publishes them: whole months, no region.
 TABLES: dict[str, tuple[str, frozenset[str]]] = {
     "cx_responses": (
         "submitted_at",
         frozenset({"business_unit", "region", "channel", "segment", "journey_stage"}),
     ),
-    "ex_responses": ("submitted_at", frozenset({"business_unit", "region"})),
+    "ex_reporting": ("month", frozenset({"business_unit"})),
+    "ex_reporting_comments": ("month", frozenset({"business_unit"})),
+    "ex_reporting_ratings": ("month", frozenset({"business_unit"})),
     "business_outcomes": ("month", frozenset({"business_unit"})),
 }
+
+#: Monthly tables whose month counts in a period when its first day lies in it
+#: (the employee months: two periods that share no day share no month).
+FIRST_DAY_TABLES = frozenset({"ex_reporting", "ex_reporting_comments", "ex_reporting_ratings"})
+
+
+def monthly(table: str) -> bool:
+    """True when ``table`` holds one date per month (no weeks or days)."""
+    return TABLES[table][0] == "month"
 
 
 @dataclass(frozen=True)
@@ -120,8 +133,9 @@ MONTH_MIDPOINT_DAY = 15
 def date_bounds(table: str, start: date, end: date, column: str | None = None) -> tuple[str, list]:
     """Half-open bounds covering the calendar days ``start``..``end``.
 
-    Monthly tables (``business_outcomes``, one row per month dated the 1st)
-    count a month when its 15th day falls in ``[start, end]``. So October is
+    ``business_outcomes`` (one row per month dated the 1st) counts a month
+    when its 15th day falls in ``[start, end]``; the employee tables of
+    :data:`FIRST_DAY_TABLES` when its first day does. So October is
     compared with September even though October's "previous 31 days" begin
     on 31 August, and a custom period of 5-25 October still holds October.
     ``column`` names the date column when it is not the table's own (for
@@ -129,6 +143,8 @@ def date_bounds(table: str, start: date, end: date, column: str | None = None) -
     """
     date_col, _ = TABLES[table]
     col = column or date_col
+    if table in FIRST_DAY_TABLES:
+        return f"{col} >= ? AND {col} <= ?", [start, end]
     if date_col == "month":
         mid = timedelta(days=MONTH_MIDPOINT_DAY - 1)
         return f"{col} >= ? AND {col} <= ?", [start - mid, end - mid]

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from .ex_guard import HIDDEN_TEXT, REASONS
 from .kpis import KPIS, Score
 
-SUPPRESSED_TEXT = "Hidden to protect anonymity (fewer than 5 respondents)"
+SUPPRESSED_TEXT = HIDDEN_TEXT[:1].upper() + HIDDEN_TEXT[1:]
+
+
+def reason(key: str | None) -> str:
+    """Why an employee figure shows nothing, in words ('hidden: fewer than 5 people, or ...')."""
+    return REASONS.get(key or "", "no responses")
 
 
 def name(key: str) -> str:

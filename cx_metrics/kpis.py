@@ -10,12 +10,11 @@ Rules common to every KPI:
 
 * Blank scores are excluded from n.
 * CX groups with n < 30 are flagged ``low_base`` (shown, with a warning).
-* EX groups with fewer than 5 distinct respondents are never shown: value,
-  n and interval are ``None`` and ``suppressed`` is true. A respondent is
-  ``respondent_id`` when known, else the response itself.
-* Nor are EX figures whose value filters leave out between 1 and 4
-  respondents (same dates): otherwise "everyone" minus "everyone but unit
-  X" would give unit X's score however small X is.
+* EX KPIs read the reporting cells of :mod:`cx_metrics.ex_guard` (table
+  ``ex_reporting``): whole months, groups of at least 5 people, so any two
+  EX figures differ by 0 or at least 5 people. An EX figure with nothing to
+  show has value and n ``None`` and a ``reason`` (``hidden`` for anonymity,
+  with ``suppressed`` true; ``filter``, ``period`` or ``no_data`` otherwise).
 * A filter on a column the KPI's table lacks gives an empty result.
 """
 
@@ -29,8 +28,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from . import audit, config, db, stats
-from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, TABLES, Compare, Filters, Grain, date_bounds
+from . import audit, config, db, ex_guard, stats
+from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, TABLES, Compare, Filters, Grain, date_bounds, monthly
 
 Method = Literal["nps", "share", "mean", "ratio"]
 
@@ -55,9 +54,9 @@ KPIS: dict[str, Kpi] = {
         Kpi("nps", "NPS", "cx_responses", "nps", "nps", group="cx"),
         Kpi("csat", "CSAT", "cx_responses", "csat", "share", threshold=4, unit="%"),
         Kpi("ces", "Customer effort (CES)", "cx_responses", "ces", "mean", threshold=5, decimals=2),
-        Kpi("enps", "eNPS", "ex_responses", "enps", "nps", group="ex"),
-        Kpi("engagement", "Engagement", "ex_responses", "engagement", "share", threshold=4, unit="%", group="ex"),
-        Kpi("satisfaction", "Satisfaction", "ex_responses", "satisfaction", "share", threshold=4, unit="%",
+        Kpi("enps", "eNPS", ex_guard.RELATION, "enps", "nps", group="ex"),
+        Kpi("engagement", "Engagement", ex_guard.RELATION, "engagement", "share", threshold=4, unit="%", group="ex"),
+        Kpi("satisfaction", "Satisfaction", ex_guard.RELATION, "satisfaction", "share", threshold=4, unit="%",
             group="ex"),
         Kpi("retention", "Customer retention", "business_outcomes", "value", "ratio", unit="%", group="outcome"),
     ]
@@ -87,8 +86,8 @@ class Score:
     delta: float | None = None
     p_value: float | None = None
     significant: bool | None = None
-    #: EX: distinct respondents behind a shown figure (never set when suppressed).
-    respondents: int | None = None
+    #: EX with nothing to show: why (a key of :data:`cx_metrics.ex_guard.REASONS`).
+    reason: str | None = None
 
     @property
     def shown(self) -> bool:
@@ -98,12 +97,13 @@ class Score:
         """The CLI's object: 2 decimals, 4 for p, flags per KPI group."""
         d = asdict(self)
         d.pop("kpi")
-        d.pop("respondents")
         for key in ("value", "ci_low", "ci_high", "top_box", "previous", "delta"):
             d[key] = _round(d[key], 2)
         d["p_value"] = _round(d["p_value"], 4)
         group = KPIS[self.kpi].group
         d.pop("suppressed" if group == "cx" else "low_base")
+        if group != "ex":
+            d.pop("reason")
         if self.kpi != "ces":
             d.pop("top_box")
         if group == "outcome":
@@ -123,9 +123,8 @@ def _aggregates(kpi: Kpi) -> dict[str, str]:
     """``{count name: SQL aggregate}`` for ``kpi`` over the rows of a group.
 
     Names are ``<kpi>__n`` (answers), ``__k`` (favourable, or promoters),
-    ``__d`` (detractors), ``__s``/``__ss`` (sum, sum of squares) and, for EX,
-    ``__r`` (distinct respondents who answered). Only allow-listed column
-    names from :data:`KPIS` reach the SQL text.
+    ``__d`` (detractors) and ``__s``/``__ss`` (sum, sum of squares): all
+    additive. Only allow-listed column names from :data:`KPIS` reach the SQL text.
     """
     c = kpi.column
     if kpi.method == "ratio":
@@ -141,8 +140,6 @@ def _aggregates(kpi: Kpi) -> dict[str, str]:
             items["k"] = f"count_if({c} >= {kpi.threshold:d})"
         if kpi.method == "mean":
             items |= {"s": f"sum({c})", "ss": f"sum({c}::DOUBLE * {c})"}
-        if kpi.group == "ex":
-            items["r"] = f"count(DISTINCT CASE WHEN {c} IS NOT NULL THEN coalesce(respondent_id, response_id) END)"
     return {f"{kpi.key}__{name}": expr for name, expr in items.items()}
 
 
@@ -185,76 +182,37 @@ def _counts(
     """The counts of ``group``'s KPIs for each named period and each bucket.
 
     Returns ``({period name: row}, [bucket rows with "period"])``; rows hold
-    :func:`_aggregates`' names. One statement per table, so one round trip.
-
-    Counts that add up (every KPI but the EX respondent counts) are taken in
-    a single scan grouped by day (by month for monthly tables); each period
-    and bucket then sums its days. Distinct respondents do not add up across
-    days, so EX tables aggregate each period and the buckets from the rows.
+    :func:`_aggregates`' names. One statement per table, so one round trip:
+    every count adds up, so a single scan grouped by day (by month for
+    monthly tables) is taken, and each period and bucket sums its days.
     """
     where, where_params = filters.where(table)
     date_col, _ = TABLES[table]
     exprs = {name: expr for kpi in group for name, expr in _aggregates(kpi).items()}
-    additive = all(kpi.group != "ex" for kpi in group)
     spans = list(periods.values()) + ([(buckets.start, buckets.end)] if buckets else [])
-
-    if additive:
-        day = date_col if date_col == "month" else f"{date_col}::DATE"
-        scans = [date_bounds(table, a, b) for a, b in spans]
-        source = (
-            f"(SELECT {day} AS day, {', '.join(f'{e} AS {n}' for n, e in exprs.items())} FROM {table}"
-            f" WHERE ({' OR '.join(c for c, _ in scans)}) AND {where} GROUP BY 1)"
-        )
-        source_params = [p for _, ps in scans for p in ps] + where_params
-        column, items = "day", ", ".join(f"sum({n}) AS {n}" for n in exprs)
-        row_filter, row_params, src = "TRUE", [], "src"
-    else:
-        source_params = []
-        column, items = date_col, ", ".join(f"{e} AS {n}" for n, e in exprs.items())
-        row_filter, row_params, src = where, where_params, table
+    day = date_col if monthly(table) else f"{date_col}::DATE"
+    scans = [date_bounds(table, a, b) for a, b in spans]
+    source = (
+        f"(SELECT {day} AS day, {', '.join(f'{e} AS {n}' for n, e in exprs.items())} FROM {table}"
+        f" WHERE ({' OR '.join(c for c, _ in scans)}) AND {where} GROUP BY 1)"
+    )
+    source_params = [p for _, ps in scans for p in ps] + where_params
+    items = ", ".join(f"sum({n}) AS {n}" for n in exprs)
 
     def select(label: str, start: date, end: date, period: str) -> tuple[str, list]:
-        cond, params = date_bounds(table, start, end, column)
-        return (
-            f"SELECT '{label}' AS _set, {period} AS period, {items} FROM {src} WHERE {cond} AND {row_filter}",
-            params + row_params,
-        )
+        cond, params = date_bounds(table, start, end, "day")
+        return f"SELECT '{label}' AS _set, {period} AS period, {items} FROM src WHERE {cond}", params
 
-    def selects(prefix: str) -> list[tuple[str, list]]:
-        out = [select(f"{prefix}p{i}", a, b, "NULL::DATE") for i, (a, b) in enumerate(periods.values())]
-        if buckets:
-            # Monthly tables have no weeks: their weekly trend stays monthly.
-            grain = "month" if (date_col == "month" and buckets.grain == "week") else buckets.grain
-            sql, params = select(f"{prefix}bucket", buckets.start, buckets.end,
-                                 f"date_trunc('{grain}', {column})::DATE")
-            out.append((sql + " GROUP BY 2", params))
-        return out
-
-    parts = selects("")
-    rest = not additive and filters.active() and where != "FALSE"
-    if rest:
-        # Stop differencing across filters: the respondents a filter leaves
-        # out (same dates) must be none or at least the threshold, or
-        # "all" minus "all but X" would show group X. See _score.
-        items = ", ".join(f"{e} AS {n}" for n, e in exprs.items() if n.endswith("__r"))
-        row_filter = f"NOT coalesce({where}, FALSE)"
-        parts += selects("rest_")
-    sql = f"WITH src AS MATERIALIZED {source} " if additive else ""
-    sql += " UNION ALL BY NAME ".join(f"({s})" for s, _ in parts) + " ORDER BY period"
-    rows = _fetch(con, sql, source_params + [p for _, ps in parts for p in ps])
-    by_period = {name: _with_rest(rows, f"p{i}", None) for i, name in enumerate(periods)}
-    bucket_rows = [_with_rest(rows, "bucket", r["period"]) for r in rows if r["_set"] == "bucket"]
-    return by_period, bucket_rows
-
-
-def _with_rest(rows: list[dict], label: str, period: date | None) -> dict:
-    """The row of ``label`` (and ``period``), with each EX KPI's ``__rest``
-    (respondents the filters leave out) when the statement counted them."""
-    row = dict(next(r for r in rows if r["_set"] == label and r["period"] == period))
-    other = next((r for r in rows if r["_set"] == f"rest_{label}" and r["period"] == period), None)
-    if other is not None:
-        row |= {n.replace("__r", "__rest"): v or 0 for n, v in other.items() if n.endswith("__r")}
-    return row
+    parts = [select(f"p{i}", a, b, "NULL::DATE") for i, (a, b) in enumerate(periods.values())]
+    if buckets:
+        # Monthly tables have no weeks: their weekly trend stays monthly.
+        grain = "month" if (monthly(table) and buckets.grain == "week") else buckets.grain
+        sql, params = select("bucket", buckets.start, buckets.end, f"date_trunc('{grain}', day)::DATE")
+        parts.append((sql + " GROUP BY 2", params))
+    sql = f"WITH src AS MATERIALIZED {source} " + " UNION ALL BY NAME ".join(f"({s})" for s, _ in parts)
+    rows = _fetch(con, sql + " ORDER BY period", source_params + [p for _, ps in parts for p in ps])
+    by_period = {name: next(r for r in rows if r["_set"] == f"p{i}") for i, name in enumerate(periods)}
+    return by_period, [r for r in rows if r["_set"] == "bucket"]
 
 
 # --- Scores from counts ----------------------------------------------------
@@ -262,9 +220,6 @@ def _with_rest(rows: list[dict], label: str, period: date | None) -> dict:
 def _score(kpi: Kpi, a: dict) -> Score:
     """Turn one group's counts into a Score (rules in the module docstring)."""
     n = int(a.get("n") or 0)
-    if kpi.group == "ex" and (a.get("r", 0) < config.EX_MIN_RESPONDENTS
-                              or 0 < a.get("rest", 0) < config.EX_MIN_RESPONDENTS):
-        return Score(kpi.key, suppressed=True)
     low_base = kpi.group == "cx" and n < config.LOW_BASE_N
     if n == 0:
         return Score(kpi.key, n=0, low_base=low_base)
@@ -278,11 +233,15 @@ def _score(kpi: Kpi, a: dict) -> Score:
         value, sd = stats.mean_sd(n, a["s"], a["ss"])
         lo, hi = stats.t_interval(value, sd, n)
     top_box = 100 * a["k"] / n if kpi.method == "mean" else None
-    respondents = int(a["r"]) if kpi.group == "ex" else None
-    return Score(
-        kpi.key, value, int(n), _nan_none(lo), _nan_none(hi), low_base=low_base, top_box=top_box,
-        respondents=respondents,
-    )
+    return Score(kpi.key, value, int(n), _nan_none(lo), _nan_none(hi), low_base=low_base, top_box=top_box)
+
+
+def _explained(con: duckdb.DuckDBPyConnection, filters: Filters, score: Score) -> Score:
+    """An EX score with nothing to show, with its reason (and ``suppressed`` when hidden)."""
+    if KPIS[score.kpi].group != "ex" or score.shown:
+        return score
+    why = ex_guard.reason(con, filters)
+    return replace(score, n=None, suppressed=why == "hidden", reason=why)
 
 
 def _nan_none(x: float) -> float | None:
@@ -345,7 +304,8 @@ def measure(
         by_period, bucket_rows = _counts(con, table, group, filters, periods, buckets)
         for kpi in group:
             a = _unpack(by_period["now"], kpi)
-            scores[kpi.key] = _compared(kpi, a, _unpack(by_period["before"], kpi)) if compare else _score(kpi, a)
+            score = _compared(kpi, a, _unpack(by_period["before"], kpi)) if compare else _score(kpi, a)
+            scores[kpi.key] = _explained(con, filters, score)
             points += _trend_points(kpi, bucket_rows)
     return {k: scores[k] for k in kpis}, _trend_frame(points)
 
@@ -373,9 +333,9 @@ def trend(
 
     Columns: kpi, period (first day of the bucket; weeks start on Monday),
     value, n, ci_low, ci_high, low_base, suppressed. One row per KPI and
-    bucket that has data; EX buckets under the anonymity threshold appear
-    with value None and suppressed True. Monthly outcome data is bucketed by
-    month even when ``grain`` is week.
+    bucket that has data (an EX month with no reporting cell is a gap).
+    Monthly tables (outcomes, and EX, which is reported by whole months) are
+    bucketed by month even when ``grain`` is week.
     """
     return measure(con, filters, kpis, None, filters, grain)[1]
 
@@ -399,7 +359,7 @@ def _trend_frame(points: list[dict]) -> pd.DataFrame:
 #: Columns a breakdown may group by, per table (an allow-list: never user text).
 GROUP_COLUMNS: dict[str, frozenset[str]] = {
     "cx_responses": frozenset({"business_unit", "region", "channel", "segment", "journey_stage"}),
-    "ex_responses": frozenset({"business_unit", "region", "population", "department", "tenure_band"}),
+    ex_guard.RELATION: frozenset(ex_guard.DIMENSIONS),
     "business_outcomes": frozenset({"business_unit"}),
 }
 
@@ -421,10 +381,10 @@ def by_group(
     (value, n, interval, low_base, suppressed, and with ``compare``
     previous, delta, p_value, significant), by the same rules as
     :func:`scorecard`. Tables that lack ``by`` give no rows. One statement
-    per table, grouped in SQL. EX groups are suppressed under the threshold;
-    hiding siblings that would give a small group away is the caller's job
-    (:func:`cx_metrics.anonymity.protect_siblings`), since it depends on
-    what else is on screen.
+    per table, grouped in SQL. EX groups are reporting cells'
+    labels (:mod:`cx_metrics.ex_guard`): without ``grain``, every name the
+    employee data has for ``by`` gets a row, hidden (``suppressed``) when no
+    reporting cell inside the filters carries it.
     """
     if grain is not None and (compare or grain not in GRAINS):
         raise ValueError(f"grain must be one of {GRAINS}, and cannot be combined with compare")
@@ -441,7 +401,7 @@ def by_group(
         date_col, _ = TABLES[table]
         bucket = "NULL::DATE"
         if grain:
-            bucket = f"date_trunc('{'month' if date_col == 'month' else grain}', {date_col})::DATE"
+            bucket = f"date_trunc('{'month' if monthly(table) else grain}', {date_col})::DATE"
         parts, params = [], []
         for i, (a, b) in enumerate(periods):
             cond, date_params = date_bounds(table, a, b)
@@ -451,13 +411,20 @@ def by_group(
         found: dict[tuple[int, str, date | None], dict] = {
             (r["_period"], r["grp"], r["bucket"]): r for r in _fetch(con, " UNION ALL ".join(parts), params)
         }
-        for name, bucket_day in sorted({(g, d) for p, g, d in found if p == 0}, key=lambda x: (x[0], x[1] or date.min)):
+        keys = {(g, d) for p, g, d in found if p == 0}
+        if table == ex_guard.RELATION and not grain and where != "FALSE" and ex_guard.covered_months(filters)[0]:
+            chosen = filters.active().get(by)
+            keys |= {(name, None) for name in ex_guard.names(con, by) if not chosen or name in chosen}
+        hidden = Score("", suppressed=True, reason="hidden")
+        for name, bucket_day in sorted(keys, key=lambda x: (x[0], x[1] or date.min)):
             for kpi in group:
-                a = _unpack(found[(0, name, bucket_day)], kpi)
+                a = _unpack(found.get((0, name, bucket_day), {}), kpi)
                 if grain and not a.get("n"):
                     continue
                 b = _unpack(found.get((1, name, bucket_day), {}), kpi)
                 score = _compared(kpi, a, b) if compare else _score(kpi, a)
+                if kpi.group == "ex" and not score.shown:
+                    score = replace(hidden, kpi=kpi.key)
                 rows.append({"group": name, **asdict(score), "period": bucket_day})
     columns = ["group", *Score.__dataclass_fields__, "period"]
     return pd.DataFrame(rows, columns=columns)[columns if grain else columns[:-1]]
@@ -493,9 +460,9 @@ def ces(con, filters: Filters, compare: Compare | None = None) -> Score:
 
 
 def enps(con, filters: Filters, compare: Compare | None = None) -> Score:
-    """Employee NPS: NPS computed on ``ex_responses.enps`` (0-10).
+    """Employee NPS: NPS computed on the 0-10 ``enps`` answers of employees and partners.
 
-    Suppressed below 5 distinct respondents.
+    From the guard's reporting cells (whole months, at least 5 people each).
     """
     return _one(con, filters, "enps", compare)
 
@@ -503,13 +470,13 @@ def enps(con, filters: Filters, compare: Compare | None = None) -> Score:
 def engagement(con, filters: Filters, compare: Compare | None = None) -> Score:
     """Engagement: % of respondents scoring engagement 4 or 5 (1-5), Wilson interval.
 
-    Suppressed below 5 distinct respondents; changes use the two-proportion z-test.
+    From the guard's reporting cells; changes use the two-proportion z-test.
     """
     return _one(con, filters, "engagement", compare)
 
 
 def satisfaction(con, filters: Filters, compare: Compare | None = None) -> Score:
-    """EX satisfaction: % of employees/partners answering 4 or 5 on ``ex_responses.satisfaction``
+    """EX satisfaction: % of employees/partners answering 4 or 5 on ``satisfaction``
     (1-5), Wilson interval; anonymity and tests as for engagement."""
     return _one(con, filters, "satisfaction", compare)
 
@@ -597,14 +564,13 @@ def target_status(score: Score, target: float | None) -> TargetStatus | None:
 # --- Data range ---------------------------------------------------------------
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
-    """First and last response dates over both response tables (the as-of date)."""
-    return con.execute(
-        """SELECT min(d)::DATE, max(d)::DATE FROM (
-               SELECT min(submitted_at) AS d FROM cx_responses UNION ALL
-               SELECT max(submitted_at) FROM cx_responses UNION ALL
-               SELECT min(submitted_at) FROM ex_responses UNION ALL
-               SELECT max(submitted_at) FROM ex_responses)"""
-    ).fetchone()
+    """First and last response dates (the as-of date): customer days, and the first day of the
+    first and last employee months (the guard publishes no finer employee date)."""
+    first, last = con.execute("SELECT min(submitted_at)::DATE, max(submitted_at)::DATE FROM cx_responses").fetchone()
+    ex_first, ex_last = ex_guard.month_range(con)
+    firsts = [d for d in (first, ex_first) if d is not None]
+    lasts = [d for d in (last, ex_last) if d is not None]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
 
 
 def dimension_values(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -614,18 +580,8 @@ def dimension_values(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """
     out = {}
     for name, col in FILTER_COLUMNS.items():
-        sources = [t for t in ("cx_responses", "ex_responses") if col in _table_columns(con, t)]
-        union = " UNION ".join(f"SELECT DISTINCT {col} AS v FROM {t}" for t in sources)
-        out[name] = [r[0] for r in con.execute(f"SELECT v FROM ({union}) WHERE v IS NOT NULL ORDER BY v").fetchall()]
+        cx = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM cx_responses WHERE {col} IS NOT NULL").fetchall()]
+        out[name] = sorted(set(cx) | set(ex_guard.names(con, col)))
     order = {s: i for i, s in enumerate(JOURNEY_STAGES)}
     out["journey_stages"].sort(key=lambda s: (order.get(s, len(order)), s))
     return out
-
-
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-        ).fetchall()
-    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import anonymity, fmt, kpis
+from . import fmt, kpis
 from .filters import Compare, Filters
 
 LEAGUE_KPIS = ("nps", "csat", "ces", "enps", "engagement")
@@ -29,13 +29,12 @@ def league(
 
     Columns: :data:`LEAGUE_COLUMNS`. ``target`` is the unit's own target
     when it has one, else the 'all' target; ``status`` is on track / at
-    risk / off track. EX cells that would let a hidden unit be recovered
-    from the total (the sibling rule) are hidden too.
+    risk / off track. EX cells come from the guard's reporting cells, so
+    none can be subtracted from another figure to reveal a small group.
     """
     rows = kpis.by_group(con, filters, keys, by, compare)
     if rows.empty:
         return pd.DataFrame(columns=LEAGUE_COLUMNS)
-    rows = _protect_ex(con, filters, rows)
     targets, statuses = [], []
     for r in rows.itertuples(index=False):
         # a unit's own target applies to its row; regions take the selected unit's
@@ -50,16 +49,6 @@ def league(
 
 def _none(x):
     return None if pd.isna(x) else x
-
-
-def _protect_ex(con, filters: Filters, rows: pd.DataFrame) -> pd.DataFrame:
-    """Apply the sibling rule to each EX KPI against the filtered total."""
-    total = kpis.scorecard(con, filters, [k for k in rows["kpi"].unique() if kpis.KPIS[k].group == "ex"])
-    for key, score in total.items():
-        part = rows[rows["kpi"] == key]
-        hide = anonymity.protect_siblings(part[["respondents"]].fillna(0), score.respondents if score.shown else None)
-        rows = anonymity.blank(rows, hide.reindex(rows.index, fill_value=False))
-    return rows
 
 
 def cell_text(row) -> str:

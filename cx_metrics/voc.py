@@ -12,12 +12,11 @@
   and ingest call. Positive means compound >= 0.05, negative <= -0.05.
 * **Verbatims** are searched, filtered and paged in SQL and always returned
   as plain text for the page to show as text.
-* **EX comments** are shown only when the filtered group has at least
-  ``config.EX_MIN_COMMENT_RESPONDENTS`` (10) distinct respondents who
-  commented, and the filters leave out none or at least 10 of the period's
-  commenters; otherwise nothing is returned and the page says they are
-  hidden to protect anonymity. They come without the person's eNPS or
-  department, and theme figures from fewer than 5 people are null.
+* **EX comments** come from the comment cells of :mod:`cx_metrics.ex_guard`
+  (``ex_reporting_comments``): whole months and groups of at least 10
+  commenters, so two comment lists (or theme counts) never differ by the
+  comments of 1-9 people. They carry the month only, never the person's
+  scores, unit or department; an EX theme has no score column.
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import audit, config, db, stats
+from . import audit, db, ex_guard, stats
 from .taxonomy import DEFAULT_THEMES
-from .filters import Filters, date_bounds
+from .filters import TABLES as DATES, Filters, date_bounds
 
-TABLES = {"cx": "cx_responses", "ex": "ex_responses"}
+TABLES = {"cx": "cx_responses", "ex": ex_guard.COMMENTS}
 POSITIVE, NEGATIVE = 0.05, -0.05
 PAGE_SIZE = 25
 #: A comment mentions a keyword when a word starts with it ("deliver" finds "delivery", "app" not "happy").
@@ -79,15 +78,16 @@ def save_taxonomy(con: duckdb.DuckDBPyConnection, kind: str, table: pd.DataFrame
 
 
 def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) -> int:
-    """Score every distinct comment (of ``upload_id``, or of all data) that has no
-    sentiment yet; returns how many were scored."""
+    """Score every distinct comment that has no sentiment yet (customer comments of ``upload_id``,
+    or of all data, and the employee comments the guard publishes); returns how many were scored.
+    Call it after :func:`cx_metrics.ex_guard.refresh`."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     scope = "upload_id = ?" if upload_id else "TRUE"
-    params = [upload_id, upload_id] if upload_id else []
+    params = [upload_id] if upload_id else []
     todo = con.execute(
         f"""SELECT DISTINCT comment FROM (SELECT comment FROM cx_responses WHERE {scope}
-                                         UNION ALL SELECT comment FROM ex_responses WHERE {scope})
+                                         UNION ALL SELECT comment FROM {ex_guard.COMMENTS})
             WHERE comment IS NOT NULL AND trim(comment) <> ''
               AND md5(comment) NOT IN (SELECT comment_hash FROM comment_sentiment)""", params
     ).fetchall()
@@ -107,44 +107,13 @@ def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) 
 def _scope(kind: str, filters: Filters, alias: str = "r") -> tuple[str, list]:
     table = TABLES[_check_kind(kind)]
     where, params = filters.where(table)
-    cond, date_params = date_bounds(table, filters.start, filters.end, f"{alias}.submitted_at")
+    cond, date_params = date_bounds(table, filters.start, filters.end, f"{alias}.{_date(kind)}")
     return f"{cond} AND {where} AND {alias}.comment IS NOT NULL AND trim({alias}.comment) <> ''", date_params + params
 
 
-def ex_respondents(con: duckdb.DuckDBPyConnection, filters: Filters, condition: str,
-                   params: list | None = None) -> tuple[int, int]:
-    """Distinct EX respondents in the period whose rows meet ``condition`` (SQL on
-    ``ex_responses r``): (inside the value filters, left out by them).
-
-    The second number guards against differencing: a figure for "all" and one
-    for "all but unit X" together give unit X's figure, so a group the
-    filters leave out must be empty or itself big enough. (0, 0) when the
-    filters name a column EX data lacks.
-    """
-    where, where_params = filters.where("ex_responses")
-    if where == "FALSE":
-        return 0, 0
-    cond, date_params = date_bounds("ex_responses", filters.start, filters.end, "r.submitted_at")
-    who = "coalesce(r.respondent_id, r.response_id)"
-    n, rest = con.execute(
-        f"""SELECT count(DISTINCT {who}) FILTER (WHERE {where}),
-                   count(DISTINCT {who}) FILTER (WHERE NOT coalesce({where}, FALSE))
-            FROM ex_responses r WHERE {cond} AND ({condition})""",
-        [*where_params, *where_params, *date_params, *(params or [])]).fetchone()
-    return n, rest
-
-
-def ex_comments_allowed(con: duckdb.DuckDBPyConnection, filters: Filters) -> bool:
-    """True when EX comments may be shown for ``filters``.
-
-    At least ``EX_MIN_COMMENT_RESPONDENTS`` (10) distinct people commented in
-    the group, and the value filters leave out none, or at least as many,
-    of the people who commented in the same dates: otherwise the comments of
-    "all units" minus those of "all but unit X" would be unit X's comments.
-    """
-    n, rest = ex_respondents(con, filters, "r.comment IS NOT NULL AND trim(r.comment) <> ''")
-    k = config.EX_MIN_COMMENT_RESPONDENTS
-    return n >= k and (rest == 0 or rest >= k)
+def _date(kind: str) -> str:
+    """The date column of ``kind``'s comments: the day for customers, the month for employees."""
+    return DATES[TABLES[kind]][0]
 
 
 def theme_patterns(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, str]:
@@ -160,36 +129,29 @@ def theme_patterns(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, str]:
 
 
 def _mentions(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters) -> tuple[str, list]:
-    """SQL for (response_id, respondent, theme, score, compound, submitted_at): each comment mentioning each theme.
+    """SQL for (response_id, theme, score, compound, submitted_at): each comment mentioning each theme.
 
     Themes are matched once per distinct comment (one regular expression per
     theme), then joined back to the responses, so repeated comments cost nothing.
+    Employee comments have no score (it would tie a comment to a person's answer)
+    and their date is the month.
     """
     cond, params = _scope(kind, filters)
-    score = "r.nps" if kind == "cx" else "r.enps"
-    who = "r.response_id" if kind == "cx" else "coalesce(r.respondent_id, r.response_id)"
+    score = "r.nps" if kind == "cx" else "NULL::TINYINT"
     patterns = theme_patterns(con, kind)
     matches = " UNION ALL ".join(
         "SELECT comment, ?::VARCHAR AS theme FROM comments WHERE regexp_matches(lower(comment), ?)" for _ in patterns
     ) or "SELECT NULL::VARCHAR AS comment, NULL::VARCHAR AS theme WHERE FALSE"
     sql = (
-        f"WITH scope AS (SELECT r.response_id, {who} AS respondent, r.comment, {score} AS score, r.submitted_at"
+        f"WITH scope AS (SELECT r.response_id, r.comment, {score} AS score, r.{_date(kind)} AS submitted_at"
         f"                FROM {TABLES[kind]} r WHERE {cond}),"
         f" comments AS (SELECT DISTINCT comment FROM scope),"
         f" hits AS (SELECT m.comment, m.theme, s.compound FROM ({matches}) m"
         f"          LEFT JOIN comment_sentiment s ON s.comment_hash = md5(m.comment))"
-        f" SELECT scope.response_id, scope.respondent, hits.theme, scope.score, hits.compound, scope.submitted_at"
+        f" SELECT scope.response_id, hits.theme, scope.score, hits.compound, scope.submitted_at"
         f" FROM scope JOIN hits USING (comment)"
     )
     return sql, [*params, *(x for item in patterns.items() for x in item)]
-
-
-def _shown(kind: str, figure: str) -> str:
-    """SQL: ``figure`` over a theme's mentions; for EX null when fewer than
-    ``EX_MIN_RESPONDENTS`` distinct people made them (the EX rule for every figure)."""
-    if kind == "cx":
-        return figure
-    return f"CASE WHEN count(DISTINCT respondent) >= {int(config.EX_MIN_RESPONDENTS)} THEN {figure} END"
 
 
 THEME_COLUMNS = ["theme", "mentions", "share_pct", "sentiment", "negative_pct", "score", "previous_mentions",
@@ -202,12 +164,9 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
     Columns: :data:`THEME_COLUMNS`. ``share_pct``: % of comments that mention
     the theme; ``sentiment``: mean VADER compound; ``score``: the NPS (eNPS)
     of the comments mentioning it; ``rising``: share up by at least 2 points
-    and significant (two-proportion z-test, p < 0.05). Empty for EX groups
-    under the comment threshold; an EX theme's sentiment, negative_pct and
-    score are null when fewer than ``EX_MIN_RESPONDENTS`` people mention it.
+    and significant (two-proportion z-test, p < 0.05). Employee themes come
+    from the guard's comment cells, and their score is always null.
     """
-    if kind == "ex" and not ex_comments_allowed(con, filters):
-        return pd.DataFrame(columns=THEME_COLUMNS)
     other = filters.comparison(compare)
     rows = {}
     for label, f in (("now", filters), ("before", other)):
@@ -215,10 +174,9 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
         cond, cparams = _scope(kind, f)
         total = con.execute(f"SELECT count(*) FROM {TABLES[kind]} r WHERE {cond}", cparams).fetchone()[0]
         data = con.execute(
-            f"""SELECT theme, count(*) AS mentions, {_shown(kind, "avg(compound)")} AS sentiment,
-                       {_shown(kind, f"100.0 * count_if(compound <= {NEGATIVE}) / count(*)")} AS negative_pct,
-                       {_shown(kind, "100.0 * (count_if(score >= 9) - count_if(score <= 6)) / nullif(count(score), 0)")}
-                         AS score
+            f"""SELECT theme, count(*) AS mentions, avg(compound) AS sentiment,
+                       100.0 * count_if(compound <= {NEGATIVE}) / count(*) AS negative_pct,
+                       100.0 * (count_if(score >= 9) - count_if(score <= 6)) / nullif(count(score), 0) AS score
                 FROM ({sql}) GROUP BY theme""", params).df()
         rows[label] = (data.set_index("theme"), total)
     now, total = rows["now"]
@@ -241,27 +199,26 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
 
 
 def theme_trend(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx") -> pd.DataFrame:
-    """Mentions and mean sentiment per theme and month: theme, period, mentions, sentiment
-    (for EX null in months when fewer than ``EX_MIN_RESPONDENTS`` people mention the theme)."""
-    if kind == "ex" and not ex_comments_allowed(con, filters):
-        return pd.DataFrame(columns=["theme", "period", "mentions", "sentiment"])
+    """Mentions and mean sentiment per theme and month: theme, period, mentions, sentiment."""
     sql, params = _mentions(con, kind, filters)
     return con.execute(
         f"SELECT theme, date_trunc('month', submitted_at)::DATE AS period, count(*) AS mentions,"
-        f" {_shown(kind, 'avg(compound)')} AS sentiment FROM ({sql}) GROUP BY ALL ORDER BY period, theme", params).df()
+        f" avg(compound) AS sentiment FROM ({sql}) GROUP BY ALL ORDER BY period, theme", params).df()
 
 
 @dataclass(frozen=True)
 class Verbatims:
     """One page of comments and the total matching. ``rows``: for CX submitted_at,
     comment, score (the NPS answer), sentiment, business_unit, channel,
-    journey_stage, themes; for EX only submitted_at, comment, sentiment, themes:
-    a person's own eNPS or department beside their comment would be an EX
-    figure from one respondent. ``hidden``: EX comments withheld for anonymity."""
+    journey_stage, themes; for EX only month, comment, sentiment, themes:
+    a person's own eNPS or department beside their comment, or the day they
+    wrote it, would single them out. ``hidden``: EX comments withheld for
+    anonymity; ``reason``: why an EX list is empty (see ``ex_guard.REASONS``)."""
 
     rows: pd.DataFrame
     total: int
     hidden: bool = False
+    reason: str | None = None
 
 
 def verbatims(
@@ -284,8 +241,6 @@ def verbatims(
     """
     if kind == "ex" and nps_group:
         raise ValueError("employee comments cannot be filtered by eNPS group (anonymity)")
-    if kind == "ex" and not ex_comments_allowed(con, filters):
-        return Verbatims(pd.DataFrame(), 0, hidden=True)
     cond, params = _scope(kind, filters)
     extra = []
     if search:
@@ -304,17 +259,25 @@ def verbatims(
     base = (f"FROM {TABLES[kind]} r LEFT JOIN comment_sentiment s ON s.comment_hash = md5(r.comment)"
             f" WHERE {where}")
     total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
-    shown = ("r.nps AS score, s.compound AS sentiment, r.business_unit, r.channel, r.journey_stage"
-             if kind == "cx" else "s.compound AS sentiment")
+    if kind == "cx":
+        shown = "r.submitted_at, r.nps AS score, s.compound AS sentiment, r.business_unit, r.channel, r.journey_stage"
+        order = "{r}submitted_at DESC, {r}response_id"
+    else:  # the month, and an order that says nothing about who wrote first
+        shown, order = "r.month, s.compound AS sentiment", "{r}month DESC, md5({r}response_id)"
     # The page first, then its themes: matching the taxonomy's keywords is
     # then done for 25 comments, not for every comment in the period.
     rows = con.execute(
-        f"""WITH page AS (SELECT r.submitted_at, r.response_id, r.comment, {shown} {base}
-                          ORDER BY r.submitted_at DESC, r.response_id LIMIT ? OFFSET ?)
+        f"""WITH page AS (SELECT r.response_id, r.comment, {shown} {base}
+                          ORDER BY {order.format(r='r.')} LIMIT ? OFFSET ?)
             SELECT * EXCLUDE (response_id),
                    (SELECT string_agg(DISTINCT t.theme, ', ' ORDER BY t.theme) FROM themes t
                      WHERE t.kind = ? AND {MATCH}) AS themes
-            FROM page r ORDER BY r.submitted_at DESC, r.response_id""",
+            FROM page r ORDER BY {order.format(r='r.')}""",
         [*params, int(page_size), int(max(page - 1, 0) * page_size), kind],
     ).df()
-    return Verbatims(rows, int(total))
+    first = ["submitted_at", "comment", "score"] if kind == "cx" else ["month", "comment"]
+    rows = rows[first + [c for c in rows.columns if c not in first]]
+    reason = None
+    if kind == "ex" and not total and not (search or theme or sentiment):
+        reason = ex_guard.reason(con, filters)
+    return Verbatims(rows, int(total), hidden=reason == "hidden", reason=reason)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cx_metrics import anonymity, fmt, internal, kpis
+from cx_metrics import ex_guard, fmt, internal, kpis
 from cx_metrics.charts import units as figures
 from cx_metrics.overview import trend_window
 from pages.shared import chart, load, require, table_downloads, view
@@ -15,8 +15,13 @@ if v is None:
     st.info("The database has no responses yet.")
     st.stop()
 f = v.filters
-st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · {anonymity.rule_text()}")
+st.caption(f"**{fmt.period(f.start, f.end)}** (employee figures: whole months, {ex_guard.months_text(f)}) · "
+           f"Filters: {f.describe()} · {ex_guard.rule_text()}")
 
+why = load(kpis.scorecard, f, ["enps"])["enps"].reason
+if why in ("filter", "period", "no_data"):
+    st.info(f"Employee and partner figures: {ex_guard.REASONS[why]}.", icon=":material/info:")
+    st.stop()
 pops = load(internal.breakdown, f, "population", v.compare)
 cols = st.columns(3)
 for col, population in zip(cols, ("employee", "supplier", "vendor")):
@@ -25,7 +30,7 @@ for col, population in zip(cols, ("employee", "supplier", "vendor")):
         st.markdown(f"**{population.capitalize()}s**")
         for key in internal.EX_KEYS:
             if key not in rows.index or bool(rows.loc[key, "suppressed"]):
-                st.metric(kpis.KPIS[key].label, "hidden", help=anonymity.HIDDEN_TEXT)
+                st.metric(kpis.KPIS[key].label, "hidden", help=ex_guard.HIDDEN_TEXT)
                 continue
             r = rows.loc[key]
             st.metric(kpis.KPIS[key].label, fmt.value(key, r["value"]), fmt.delta(key, r["delta"]),

@@ -53,13 +53,13 @@ def tile(key: str) -> None:
             delta_description=f"vs {COMPARE[compare].lower()}" if s.delta is not None else None,
             chart_data=spark or None, delta_color="normal" if s.significant else "off", help=kpis.__dict__[key].__doc__.split("\n\n")[0],
         )
+        if s.reason:  # an employee figure with nothing to show, and why
+            st.caption(fmt.SUPPRESSED_TEXT if s.suppressed else fmt.reason(s.reason)[:1].upper() + fmt.reason(s.reason)[1:])
+            return
         missing = f.unsupported(k.table)
         if missing:
             st.caption(f"Not available with a {' / '.join(m.replace('_', ' ') for m in missing)} filter: "
                        "this data has no such field.")
-            return
-        if s.suppressed:
-            st.caption(fmt.SUPPRESSED_TEXT)
             return
         if not s.shown:
             st.caption("No responses in this period.")

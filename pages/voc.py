@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import anonymity, config, fmt, voc
+from cx_metrics import ex_guard, fmt, voc
 from cx_metrics.charts import voc as figures
 from cx_metrics.overview import trend_window
 from pages.shared import chart, cursor, load, require, table_downloads, view
@@ -22,15 +22,12 @@ kind = st.segmented_control("Whose comments", list(KINDS), format_func=KINDS.get
 score_label = "NPS" if kind == "cx" else "eNPS"
 st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · Sentiment: VADER compound score (−1 to +1)."
            + (" Social media and forum posts appear as their own channels." if kind == "cx" else
-              f" Theme sentiment and eNPS are left out where fewer than {config.EX_MIN_RESPONDENTS} people"
-              " mention a theme (gaps in the lines)."))
+              f" Employee comments cover whole months ({ex_guard.months_text(f)}) and groups of at least"
+              f" {ex_guard.comment_threshold()} commenters, with no scores beside them."))
 
 themes = load(voc.themes, f, kind, v.compare)
-hidden = kind == "ex" and themes.empty and not load(voc.ex_comments_allowed, f)
-if hidden:
-    st.warning(f"Employee comments are {anonymity.HIDDEN_TEXT}: fewer than {config.EX_MIN_COMMENT_RESPONDENTS} "
-               "people commented in this group, or the filters leave out fewer than "
-               f"{config.EX_MIN_COMMENT_RESPONDENTS} of those who did. Widen the filters to see them.",
+if kind == "ex" and (empty := load(voc.verbatims, f, kind)).reason:
+    st.warning(f"Employee comments: {ex_guard.REASONS[empty.reason]}. Widen the filters or the period to see them.",
                icon=":material/visibility_off:")
     st.stop()
 if themes.empty:
@@ -64,13 +61,15 @@ pages = max(1, -(-result.total // voc.PAGE_SIZE))
 st.caption(f"{result.total:,} comments · page {int(page_no)} of {pages:,} · newest first")
 st.dataframe(result.rows, key="verbatims_table", hide_index=True, column_config={
     "submitted_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
+    "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
     "comment": st.column_config.TextColumn("Comment", width="large"),
     "score": st.column_config.NumberColumn(score_label),
     "sentiment": st.column_config.NumberColumn(format="%+.2f"),
     "business_unit": "Unit", "channel": "Channel", "journey_stage": "Stage", "themes": "Themes",
 })
 if kind == "ex":
-    st.caption("Employee comments are shown without the person's own eNPS, unit or department.")
+    st.caption("Employee comments are shown with their month only: never with the person's own eNPS, unit, "
+               "department or the day they wrote.")
 table_downloads(result.rows, f"comments-{kind}-page-{int(page_no)}", "verbatims")
 
 if user.can("edit_themes"):

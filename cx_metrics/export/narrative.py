@@ -37,8 +37,8 @@ def kpi_sentence(key: str, j: dict, comparison: str) -> str:
         CSAT is 73.5% (95% CI 72.9% to 74.1%), down 0.4 points on the previous period; within the margin of error (p = 0.210).
     """
     label = KPIS[key].label
-    if j.get("suppressed"):
-        return f"{label} is hidden: fewer than 5 people answered, so it is not shown to protect anonymity."
+    if j.get("reason"):
+        return f"{label} is not shown: {fmt.reason(j['reason'])}."
     if j["value"] is None:
         return f"{label} has no responses in this period."
     level = fmt.value(key, j["value"])
@@ -99,6 +99,6 @@ def trend_sentence(key: str, points: list[tuple[date, float | None]]) -> str | N
     label = KPIS[key].label
     span = f"{shown[0][0]:%b %Y} – {shown[-1][0]:%b %Y}"
     hidden = len(points) - len(shown)
-    gap = f" {hidden} month{'s' if hidden > 1 else ''} hidden to protect anonymity." if hidden else ""
+    gap = f" {hidden} month{'s' if hidden > 1 else ''} without a figure." if hidden else ""
     return (f"Over {span}, {label} ranged from {fmt.value(key, low[1])} ({low[0]:%b %Y}) "
             f"to {fmt.value(key, high[1])} ({high[0]:%b %Y}); the latest month is {fmt.value(key, shown[-1][1])}.{gap}")

@@ -16,7 +16,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from .. import audit, db, pseudonym, voc
+from .. import audit, db, ex_guard, pseudonym, voc
 from . import schema as F
 from . import rules
 from .errors import IngestError
@@ -444,6 +444,8 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
                 f"INSERT INTO attribute_ratings (response_id, kind, attribute, score, scale_max, source, upload_id) "
                 f"SELECT response_id, ?, ?, {rules.converted(slot + '_v0', mapping, plan.kind, t)}, ?, source, ? "
                 f"FROM _ingest_stage WHERE {slot}_v0 IS NOT NULL", [plan.kind, name, scale_max, upload_id])
+        if plan.kind == "ex":
+            ex_guard.refresh(con)  # the published reporting cells, in the load's transaction
         voc.score_missing(con, upload_id)  # sentiment of the new comments, once each
         skipped = int(total) - int(loaded)
         source = con.execute("SELECT any_value(source) FROM _ingest_stage").fetchone()[0]
@@ -502,6 +504,7 @@ def undo(con: duckdb.DuckDBPyConnection, upload_id: str, *, actor: str) -> dict[
             removed[table] = int(con.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id]).fetchone()[0])
         con.execute("UPDATE uploads SET undone_at = current_timestamp, undone_by = ? WHERE upload_id = ?",
                     [actor, upload_id])
+        ex_guard.refresh(con)
         audit.record(con, actor, "undo", upload_id, removed, rows=sum(removed.values()))
         db.bump_data_version(con)
         con.execute("COMMIT")
