@@ -308,9 +308,9 @@ def pandas_overview(con: duckdb.DuckDBPyConnection, filters: Filters, period_onl
         return con.execute(f"{sql} WHERE {date_col} >= ? AND {date_col} < ?", [first, _day_after(hi)]).df()
 
     cx = load("SELECT submitted_at, nps, csat, ces FROM cx_responses", "submitted_at", lo)
-    ex = load(
-        "SELECT submitted_at, response_id, respondent_id, enps, engagement FROM ex_responses", "submitted_at", lo
-    )
+    # Employee KPIs are defined on the anonymity guard's published cells (ex_guard), as in the product.
+    ex = load("SELECT month::TIMESTAMP AS submitted_at, response_id, response_id AS respondent_id, enps, engagement"
+              " FROM ex_reporting", "month", lo)
     # Months are kept by their 15th (kpis' rule), so the month of ``lo`` - 14 days is enough.
     bo = load("SELECT month, metric, value FROM business_outcomes", "month", lo - timedelta(days=14))
 

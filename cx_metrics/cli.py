@@ -116,7 +116,7 @@ def kpis_table(result: dict) -> str:
     rows = []
     for group in ("cx", "ex"):
         for key, s in result[group].items():
-            flag = "suppressed (n<5)" if s.get("suppressed") else ("low base (n<30)" if s.get("low_base") else "")
+            flag = s.get("reason") or ("low base (n<30)" if s.get("low_base") else "")
             sig = "" if s.get("significant") is None else (" *" if s["significant"] else "")
             rows.append([
                 kpis.KPIS[key].label, _fmt(s["value"]), _fmt(s["n"], 0),

@@ -241,7 +241,8 @@ def _explained(con: duckdb.DuckDBPyConnection, filters: Filters, score: Score) -
     if KPIS[score.kpi].group != "ex" or score.shown:
         return score
     why = ex_guard.reason(con, filters)
-    return replace(score, n=None, suppressed=why == "hidden", reason=why)
+    return replace(score, n=None, previous=None, delta=None, p_value=None, significant=None,
+                   suppressed=why == "hidden", reason=why)
 
 
 def _nan_none(x: float) -> float | None:

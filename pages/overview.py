@@ -101,4 +101,4 @@ with right:
         key="trend_enps",
     )
 st.caption(f"Trends cover {fmt.period(window.start, window.end)} by {grain}; the band is the 95% confidence "
-           "interval. Employee periods with fewer than 5 respondents are left out to protect anonymity.")
+           "interval. Employee figures are monthly, from groups of at least 5 people (a gap: no such group).")

@@ -1,8 +1,12 @@
 """A crafted attack on EX anonymity, through every way out of the app.
 
-Unit A has 20 employees, unit B only 3 (all detractors). Whoever tries to
-learn B's eNPS — by filtering on B, by taking "everyone" minus "A", in the
-CLI, the overview's downloads or the board pack — gets "hidden" instead.
+Unit A has 20 employees, unit B only 3 (all detractors), in one month.
+The reporting cells (cx_metrics.ex_guard): A's 20 are a cell of their own;
+B's 3 go up the ladder to the whole month, where only B's 3 are left
+unplaced, so they are never counted. Whoever tries to learn B's eNPS — by
+filtering on B, by taking "everyone" minus "A", in the CLI, the overview's
+downloads or the board pack — gets "hidden" for B, and "everyone" is exactly
+A, so the difference is nobody.
 """
 
 from __future__ import annotations
@@ -45,16 +49,23 @@ def cli_enps(capsys, path, *units: str) -> dict:
 
 
 def test_everyone_is_shown_and_is_the_only_number(capsys, crafted):
-    # 10 promoters and 3 detractors of 23: 100 * 7 / 23 = 30.43
+    # everyone = A's cell only (B's 3 are never counted): 10 promoters (9) and 10 passives (7)
+    # of 20: 100 * 10 / 20 = 50
     enps = cli_enps(capsys, crafted)
-    assert (enps["value"], enps["n"], enps["suppressed"]) == (30.43, 23, False)
+    assert (enps["value"], enps["n"], enps["suppressed"], enps["reason"]) == (50.0, 20, False, None)
 
 
-@pytest.mark.parametrize("units", [("B",), ("A",)], ids=["B-directly", "everyone-minus-A"])
-def test_cli_hides_b_and_its_complement(capsys, crafted, units):
-    enps = cli_enps(capsys, crafted, *units)
-    assert {k: enps[k] for k in ("value", "n", "ci_low", "ci_high", "suppressed")} == {
-        "value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": True}
+def test_cli_hides_b(capsys, crafted):
+    enps = cli_enps(capsys, crafted, "B")
+    assert {k: enps[k] for k in ("value", "n", "ci_low", "ci_high", "suppressed", "reason")} == {
+        "value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": True, "reason": "hidden"}
+
+
+def test_cli_everyone_minus_a_is_nobody(capsys, crafted):
+    # "A" is A's cell, 20 people, the same cell as "everyone": every field agrees, so
+    # everyone minus A is 0 people and says nothing about B
+    everyone, a = cli_enps(capsys, crafted), cli_enps(capsys, crafted, "A")
+    assert a == everyone and (a["value"], a["n"]) == (50.0, 20)
 
 
 @pytest.mark.parametrize("units", [("B",), ("A",)])
@@ -64,11 +75,15 @@ def test_downloads_and_board_pack_hide_them_too(crafted, units):
         f = Filters(OCT.start, OCT.end, business_units=units)
         table = boardpack.scorecard_table(overview.overview(con, f))
         row = table[table["kpi"] == "enps"].iloc[0]
-        assert row["suppressed"] and pd.isna(row["value"]) and pd.isna(row["n"]) and pd.isna(row["ci_low"])
         pack = boardpack.build(con, f, "previous", sections=())
         summary = pack.sections[0].table
         [enps_row] = [r for r in summary.rows if r[0] == "eNPS"]
-        assert enps_row[1] == "Hidden" and "fewer than 5" in enps_row[2]
+        if units == ("B",):
+            assert row["suppressed"] and pd.isna(row["value"]) and pd.isna(row["n"]) and pd.isna(row["ci_low"])
+            assert enps_row[1] == "Hidden" and "fewer than 5" in enps_row[2]
+        else:  # A: its 20 people, the same figure as everyone (see above)
+            assert not row["suppressed"] and (row["value"], row["n"]) == (50.0, 20)
+            assert (enps_row[1], enps_row[3]) == ("50.0", "20")
         assert "-100" not in " ".join(" ".join(r) for r in summary.rows)  # B's true eNPS
     finally:
         con.close()

@@ -289,8 +289,11 @@ NPS_UP = {"value": 38.0, "n": 500, "ci_low": 35.0, "ci_high": 41.0, "low_base": 
              "p_value": 0.9, "significant": False},
      "Customer effort (CES) is 5.07 (95% CI 4.90 to 5.20), unchanged against the previous period. The base is "
      "small (n < 30): read it with care."),
-    ("enps", {"value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": True},
-     "eNPS is hidden: fewer than 5 people answered, so it is not shown to protect anonymity."),
+    ("enps", {"value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": True, "reason": "hidden"},
+     "eNPS is not shown: hidden: fewer than 5 people, or it would reveal a smaller group."),
+    ("engagement", {"value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": False,
+                    "reason": "period"},
+     "Engagement is not shown: employee figures cover whole months, and this period holds no month's first day."),
     ("engagement", {"value": 68.25, "n": 40, "ci_low": 60.0, "ci_high": 75.0},
      "Engagement is 68.2% (95% CI 60.0% to 75.0%); there is no data for the previous period to compare with."),
     ("nps", {"value": None, "n": 0, "ci_low": None, "ci_high": None}, "NPS has no responses in this period."),
@@ -313,7 +316,9 @@ def test_trend_sentence_names_the_extremes_and_hidden_months():
     points = [(date(2026, 1, 1), 10.0), (date(2026, 2, 1), None), (date(2026, 3, 1), 25.5), (date(2026, 4, 1), 12.0)]
     assert narrative.trend_sentence("enps", points) == (
         "Over Jan 2026 – Apr 2026, eNPS ranged from 10.0 (Jan 2026) to 25.5 (Mar 2026); the latest month is 12.0. "
-        "1 month hidden to protect anonymity.")
+        "1 month without a figure.")
+    assert narrative.trend_sentence("enps", points + [(date(2026, 5, 1), None)]).endswith(
+        "the latest month is 12.0. 2 months without a figure.")
     assert narrative.trend_sentence("nps", points[:1]) is None
 
 

@@ -12,15 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from cx_metrics import cli, db
+from cx_metrics import cli, db, ex_guard
 
 ROOT = Path(__file__).resolve().parents[1]
 
 CX_NPS = [10, 10, 9, 9, 9, 8, 7, 7, 6, 0]  # 5 promoters, 2 detractors: NPS 30
 CX_CSAT = [5, 5, 4, 4, 4, 4, 3, 2, 1, None]  # 6/9 favourable
 CX_CES = [7, 6, 5, 5, 4, 3, 2, 1, None, None]  # mean 4.125, sd 2.031010, 4/8 top box
-EX_ENPS = [10, 10, 9, 9, 8, 7, 6, 5, 3, None]  # 4 promoters, 3 detractors of 9: 11.11
-EX_ENG = [5, 4, 4, 4, 3, 2, 1, 5, 4, None]  # 6/9 favourable
+# EX reporting cells (January): unit A (rows 0-4) and unit B (rows 5-9) are 5 people each.
+# In B only 4 answer each question, so B's eNPS and engagement are blanked for its whole cell:
+# every EX figure is unit A's: eNPS 4 promoters of 5 = 80, engagement 4/5 = 80%.
+EX_ENPS = [10, 10, 9, 9, 8, 7, 6, 5, 3, None]
+EX_ENG = [5, 4, 4, 4, 3, 2, 1, 5, 4, None]
 # December 2025, the "previous" period of January 2026
 DEC_NPS = [10, 9, 8, 8, 7, 6, 5, 3, 1, 0]  # NPS -30
 DEC_CSAT = [5, 4, 3, 3, 3, 2, 2, 1, 1, 1]  # 2/10
@@ -47,7 +50,7 @@ def _ex(con, rid, when, unit, respondent, enps, engagement):
 def fixture_db(tmp_path):
     """January 2026: the ten hand-worked rows, units A (rows 0-4) and B (5-9),
     plus three unit-C rows that only an unfiltered run sees. December 2025:
-    ten CX rows for A/B and only four EX respondents (suppressed)."""
+    ten CX rows for A/B and only four EX respondents (a month never counted)."""
     path = tmp_path / "fixture.duckdb"
     con = db.connect(path)
     for i in range(10):
@@ -59,6 +62,7 @@ def fixture_db(tmp_path):
         _cx(con, f"C{i}", datetime(2026, 1, 20, 12), "C", 0, 1, 1)
     for i in range(4):
         _ex(con, f"Y{i}", datetime(2025, 12, 5, 12), "A", f"e{i}", 10, 5)
+    ex_guard.ensure_fresh(con)  # publish the reporting cells of the rows written above
     con.close()  # a subprocess must be able to open it
     return path
 
@@ -83,8 +87,10 @@ NPS = {"value": 30.0, "n": 10, "ci_low": -18.41, "ci_high": 78.41, "low_base": T
 CSAT = {"value": 66.67, "n": 9, "ci_low": 35.42, "ci_high": 87.94, "low_base": True}  # Wilson(6, 9)
 # 4.125 rounds half-even to 4.12
 CES = {"value": 4.12, "n": 8, "ci_low": 2.43, "ci_high": 5.82, "low_base": True, "top_box": 50.0}
-ENPS = {"value": 11.11, "n": 9, "ci_low": -46.05, "ci_high": 68.27, "suppressed": False}
-ENGAGEMENT = {"value": 66.67, "n": 9, "ci_low": 35.42, "ci_high": 87.94, "suppressed": False}
+# p = .8, d = 0: SE = 100 * sqrt((.8 - .64) / 5) = 17.888544; 80 -/+ 1.959964 * SE (not clipped at 100)
+ENPS = {"value": 80.0, "n": 5, "ci_low": 44.94, "ci_high": 115.06, "suppressed": False, "reason": None}
+# Wilson(4, 5) = (.375510, .963769)
+ENGAGEMENT = {"value": 80.0, "n": 5, "ci_low": 37.55, "ci_high": 96.38, "suppressed": False, "reason": None}
 NO_COMPARE = {"previous": None, "delta": None, "p_value": None, "significant": None}
 
 
@@ -112,28 +118,32 @@ def test_kpis_json_with_compare(fixture_db, capsys):
         # Welch 4.125 vs 3: t = 1.1163, df 10.27, p = .2897; delta 1.125 rounds half-even to 1.12
         "ces": CES | {"previous": 3.0, "delta": 1.12, "p_value": 0.2897, "significant": False},
     }
-    # December has only four EX respondents: suppressed, so no previous value and no delta
+    # December has only four EX respondents: never counted, so no previous value and no delta
     assert result["ex"] == {"enps": ENPS | NO_COMPARE, "engagement": ENGAGEMENT | NO_COMPARE}
 
 
 @pytest.mark.parametrize(
-    ("filters", "nps_n", "nps_value", "enps_n"),
+    ("filters", "nps_n", "nps_value", "enps_n", "reason"),
     [
-        ((), 13, 0.0, 9),  # 5 promoters, 2 + 3 (unit C) detractors of 13: 0
-        # rows 0-4: all promoters. EX: unit A's 5 respondents would be shown, but the
-        # filter leaves out unit B's 4, whom "all" minus "A" would expose: suppressed.
-        (("--business-unit", "A"), 5, 100.0, None),
-        (("--business-unit", "A", "--business-unit", "B"), 10, 30.0, 9),  # leaves out no one
-        (("--business-unit", "A", "--business-unit", "C"), 8, 25.0, None),  # 100 * (5 - 3) / 8; B again
+        # 5 promoters, 2 + 3 (unit C) detractors of 13: 0. EX: unit A's cell (B's eNPS is blank)
+        ((), 13, 0.0, 5, None),
+        (("--business-unit", "A"), 5, 100.0, 5, None),  # rows 0-4: all promoters; A's cell
+        (("--business-unit", "A", "--business-unit", "B"), 10, 30.0, 5, None),
+        (("--business-unit", "A", "--business-unit", "C"), 8, 25.0, 5, None),  # 100 * (5 - 3) / 8
+        # rows 5-9: 0 promoters, 2 detractors of 5: -40. EX: B's cell has eNPS from 4 people: hidden
+        (("--business-unit", "B"), 5, -40.0, None, "hidden"),
+        # all 13 CX rows are North; region is not an EX reporting dimension
+        (("--region", "North"), 13, 0.0, None, "filter"),
     ],
 )
-def test_kpis_repeated_filter_flags(fixture_db, capsys, filters, nps_n, nps_value, enps_n):
+def test_kpis_repeated_filter_flags(fixture_db, capsys, filters, nps_n, nps_value, enps_n, reason):
     _, out, _ = run_main(capsys, "kpis", "--db", fixture_db, *JAN, *filters)
     result = json.loads(out)
     assert result["cx"]["nps"]["n"] == nps_n
     assert result["cx"]["nps"]["value"] == nps_value
     assert result["ex"]["enps"]["n"] == enps_n
-    assert result["ex"]["enps"]["suppressed"] is (enps_n is None)
+    assert result["ex"]["enps"]["reason"] == reason
+    assert result["ex"]["enps"]["suppressed"] is (reason == "hidden")
 
 
 def test_kpis_table(fixture_db, capsys):
@@ -151,16 +161,20 @@ def test_kpis_table(fixture_db, capsys):
                                    "low", "base", "(n<30)"]
     assert rows["CSAT"].split() == ["CSAT", "66.67", "9", "35.42", "to", "87.94", "46.67", "*", "0.0397",
                                     "low", "base", "(n<30)"]
-    assert rows["eNPS"].split() == ["eNPS", "11.11", "9", "-46.05", "to", "68.27", "-", "-"]
+    assert rows["eNPS"].split() == ["eNPS", "80.00", "5", "44.94", "to", "115.06", "-", "-"]
 
 
 def test_kpis_table_marks_suppressed(fixture_db, capsys):
-    # A channel filter: EX has no channel column, so its figures are suppressed.
+    # A channel filter: EX has no channel column, so its figures are empty, flagged with the reason.
     _, out, _ = run_main(capsys, "kpis", "--db", fixture_db, *JAN, "--channel", "web", "--format", "table")
     rows = {line.split("  ")[0]: line for line in out.splitlines()[3:]}
-    assert rows["eNPS"].split() == ["eNPS", "-", "-", "-", "-", "-", "suppressed", "(n<5)"]
-    assert rows["Engagement"].endswith("suppressed (n<5)")
+    assert rows["eNPS"].split() == ["eNPS", "-", "-", "-", "-", "-", "filter"]
+    assert rows["Engagement"].endswith(" filter")
     assert rows["NPS"].split()[:3] == ["NPS", "0.00", "13"]  # all 13 CX rows are web
+    # Unit B: its cell's EX scores were answered by 4 people each, so hidden.
+    _, out, _ = run_main(capsys, "kpis", "--db", fixture_db, *JAN, "--business-unit", "B", "--format", "table")
+    rows = {line.split("  ")[0]: line for line in out.splitlines()[3:]}
+    assert rows["eNPS"].split() == ["eNPS", "-", "-", "-", "-", "-", "hidden"]
 
 
 @pytest.mark.parametrize(

@@ -139,3 +139,22 @@ def test_rows_written_behind_the_guard_are_published_when_a_connection_opens(tmp
     con = db.connect(path)
     assert con.execute("SELECT count(*) FROM ex_reporting").fetchone()[0] == 5
     assert not ex_guard.ensure_fresh(con)  # nothing changed since
+
+
+def test_the_demo_still_shows_employee_figures_for_every_unit_and_leaves_customers_alone():
+    from cx_metrics import demo, units
+
+    con = db.connect(":memory:")
+    demo.build(con, cx_rows=40_000, ex_rows=12_000)
+    f = Filters(date(2026, 8, 1), date(2026, 10, 31))
+    league = units.league(con, f)
+    ex = league[league["kpi"].isin(["enps", "engagement"])]
+    assert len(ex) == 24 and ex["value"].notna().all() and not ex["suppressed"].any()
+    # Customer figures are untouched: the tile equals NPS counted straight from the rows.
+    p, d, n = con.execute("SELECT count_if(nps >= 9), count_if(nps <= 6), count(nps) FROM cx_responses"
+                          " WHERE submitted_at >= '2026-08-01' AND submitted_at < '2026-11-01'").fetchone()
+    assert kpis.nps(con, f).value == pytest.approx(100 * (p - d) / n)
+    # 97% or more of the quarter's employee answers count in the total (the rest sit in months' leftovers).
+    raw = con.execute("SELECT count(enps) FROM ex_responses WHERE submitted_at >= '2026-08-01'"
+                      " AND submitted_at < '2026-11-01'").fetchone()[0]
+    assert kpis.enps(con, f).n >= 0.97 * raw

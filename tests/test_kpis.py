@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cx_metrics import audit, db, kpis
+from cx_metrics import audit, db, ex_guard, kpis
 from cx_metrics.filters import Filters
 from cx_metrics.kpis import Score
 
@@ -48,6 +48,8 @@ def add_ex(con, when, respondent, *, enps=None, engagement=None, unit="A", regio
                enps, engagement) VALUES (?, ?, ?, ?, ?, ?, ?)""",
         [rid, when, unit, region, respondent, enps, engagement],
     )
+    # The product reads EX only through the guard's reporting cells: rebuild them.
+    ex_guard.ensure_fresh(con)
 
 
 def add_outcome(con, month, unit, active, retained):
@@ -255,13 +257,14 @@ def two_units(con):
     ("filters", "enps", "n"),
     [
         ({}, 0.0, 10),  # 5 promoters, 5 detractors
-        ({"business_units": ("A",)}, 100.0, 5),
-        ({"regions": ("South",)}, -100.0, 5),
+        ({"business_units": ("A",)}, 100.0, 5),  # each unit is a reporting cell of 5 people
+        ({"business_units": ("B",)}, -100.0, 5),
+        ({"business_units": ("A", "B")}, 0.0, 10),
     ],
 )
 def test_ex_filters(two_units, filters, enps, n):
     s = kpis.enps(two_units, Filters(JAN.start, JAN.end, **filters))
-    assert (s.value, s.n, s.suppressed) == (enps, n, False)
+    assert (s.value, s.n, s.suppressed, s.reason) == (enps, n, False, None)
 
 
 @pytest.mark.parametrize(
@@ -276,12 +279,14 @@ def test_retention_unit_filter(two_units, filters, value, n):
 @pytest.mark.parametrize(
     "filters",
     [{"channels": ("web",)}, {"segments": ("consumer",)}, {"journey_stages": ("buy",)},
-     {"business_units": ("A",), "channels": ("web",)}],
+     {"business_units": ("A",), "channels": ("web",)},
+     {"regions": ("South",)}],  # region is not an EX reporting dimension (nor a retention column)
 )
 def test_filter_on_a_missing_column_empties_ex_and_retention(two_units, filters):
     card = kpis.scorecard(two_units, Filters(JAN.start, JAN.end, **filters))
     for key in ("enps", "engagement"):
-        assert (card[key].value, card[key].n, card[key].suppressed) == (None, None, True)
+        # empty for the filter, not hidden for anonymity: the reason says which
+        assert (card[key].value, card[key].n, card[key].suppressed, card[key].reason) == (None, None, False, "filter")
     assert (card["retention"].value, card["retention"].n) == (None, 0)
 
 
@@ -324,16 +329,19 @@ def test_ex_anonymity(con, respondents, shown):
     for s in (kpis.enps(con, JAN), kpis.engagement(con, JAN)):
         if shown:
             assert (s.value, s.n, s.suppressed) == (100.0, len(respondents), False)
-        else:
-            assert (s.value, s.n, s.ci_low, s.ci_high, s.suppressed) == (None, None, None, None, True)
+        else:  # the month's only cell is too small: never counted, hidden
+            assert (s.value, s.n, s.ci_low, s.ci_high, s.suppressed, s.reason) == (
+                None, None, None, None, True, "hidden")
         assert s.low_base is False
 
 
 def test_ex_respondents_counted_per_question(con):
-    # Five respondents answer engagement, but one leaves eNPS blank: eNPS has 4.
+    # Five respondents answer engagement, but one leaves eNPS blank: eNPS has 4,
+    # so the cell's eNPS is blanked for all five (hidden) while its engagement shows.
     for i in range(5):
         add_ex(con, noon(i + 1), f"e{i}", enps=None if i == 0 else 9, engagement=4)
-    assert kpis.enps(con, JAN).suppressed is True
+    s = kpis.enps(con, JAN)
+    assert (s.value, s.n, s.suppressed, s.reason) == (None, None, True, "hidden")
     assert (kpis.engagement(con, JAN).value, kpis.engagement(con, JAN).n) == (100.0, 5)
 
 
@@ -385,11 +393,11 @@ def two_weeks(con):
     # just outside both periods: would change every figure if counted
     add_cx(con, datetime(2025, 12, 31, 23, 59, 59), nps=0, csat=1, ces=1)
     add_cx(con, datetime(2026, 1, 15), nps=0, csat=1, ces=1)
-    # EX: 5 respondents now, only 4 in the previous week
+    # EX (whole months): 5 respondents in January, only 4 in December 2025
     for i in range(5):
         add_ex(con, noon(9), f"e{i}", enps=10, engagement=5)
     for i in range(4):
-        add_ex(con, noon(2), f"e{i}", enps=0, engagement=1)
+        add_ex(con, noon(2, 12, 2025), f"e{i}", enps=0, engagement=1)
     return con
 
 
@@ -412,10 +420,16 @@ def test_compare_previous(two_weeks, kpi, value, previous, delta, p_value, signi
 
 
 def test_compare_previous_ex_suppressed_gives_no_delta(two_weeks):
-    card = kpis.scorecard(two_weeks, WEEK2, ("enps", "engagement"), compare="previous")
+    # January vs December: December's 4 people are never counted, so no previous value
+    card = kpis.scorecard(two_weeks, JAN, ("enps", "engagement"), compare="previous")
     for s in card.values():
-        assert s.value == 100.0 and s.n == 5
+        assert (s.value, s.n, s.reason) == (100.0, 5, None)
         assert (s.previous, s.delta, s.p_value, s.significant) == (None, None, None, None)
+    # 8-14 January holds no month's first day: EX shows nothing, and says it is the period.
+    # Its comparison week 1-7 January holds 1 January, so previous is January's 100, with no delta.
+    s = kpis.enps(two_weeks, WEEK2, compare="previous")
+    assert (s.value, s.n, s.suppressed, s.reason) == (None, None, False, "period")
+    assert (s.previous, s.delta, s.p_value) == (100.0, None, None)
 
 
 def test_compare_with_empty_period_gives_no_delta(two_weeks):
@@ -515,12 +529,13 @@ def test_trend_ex_bucket_under_five_is_suppressed(con):
         add_ex(con, noon(i + 1, 1), f"e{i}", enps=10)  # January: 5 respondents
     for i in range(4):
         add_ex(con, noon(i + 1, 2), f"e{i}", enps=10)  # February: 4 respondents
-    t = kpis.trend(con, H1, ["enps"], "month")
-    assert list(t["period"]) == [date(2026, 1, 1), date(2026, 2, 1)]
-    jan, feb = t.to_dict("records")
-    assert (jan["value"], jan["n"], jan["suppressed"]) == (100.0, 5, False)
-    assert bool(feb["suppressed"]) is True
-    assert pd.isna(feb["value"]) and pd.isna(feb["n"]) and pd.isna(feb["ci_low"])
+    # February's 4 people are never counted: the month is a gap, not a hidden point.
+    # EX trends are monthly even by week.
+    for grain in ("month", "week"):
+        t = kpis.trend(con, H1, ["enps"], grain)
+        assert list(t["period"]) == [date(2026, 1, 1)]
+        [jan] = t.to_dict("records")
+        assert (jan["value"], jan["n"], jan["suppressed"]) == (100.0, 5, False)
 
 
 def test_trend_outcomes_are_monthly_even_by_week(con):
@@ -652,8 +667,8 @@ def test_as_json_nan_becomes_none():
         ("nps", {"low_base"}),
         ("csat", {"low_base"}),
         ("ces", {"low_base", "top_box"}),
-        ("enps", {"suppressed"}),
-        ("engagement", {"suppressed"}),
+        ("enps", {"suppressed", "reason"}),
+        ("engagement", {"suppressed", "reason"}),
         ("retention", set()),
     ],
 )
@@ -671,7 +686,7 @@ def test_as_json_values_from_a_real_scorecard(january):
     }
     assert card["ces"].as_json()["top_box"] == 50.0
     assert card["enps"].as_json() == {
-        "value": 11.11, "n": 9, "ci_low": -46.05, "ci_high": 68.27, "suppressed": False,
+        "value": 11.11, "n": 9, "ci_low": -46.05, "ci_high": 68.27, "suppressed": False, "reason": None,
         "previous": None, "delta": None, "p_value": None, "significant": None,
     }
 
@@ -687,7 +702,8 @@ def test_dimension_values_and_data_range(con):
     assert values["business_units"] == ["B", "C"]  # from both tables
     assert values["regions"] == ["East", "North"]
     assert values["channels"] == ["app"]
-    assert kpis.data_range(con) == (date(2026, 1, 3), date(2026, 2, 7))
+    # CX's first day; EX publishes months only, so its last date is 1 February, not the 7th
+    assert kpis.data_range(con) == (date(2026, 1, 3), date(2026, 2, 1))
 
 
 # --- measure: tiles and trend in one scan ---------------------------------------------
@@ -704,18 +720,20 @@ def small_demo():
 
 def _reference(con, kpi_key: str, start: date, end: date, unit: str | None) -> tuple:
     """(n, value) straight from the rows, counted in pandas: an independent
-    check of measure()'s day-by-day sums (no SQL aggregation involved)."""
+    check of measure()'s day-by-day sums (no SQL aggregation involved).
+
+    CX counts the responses whose day lies in the period; EX counts the guard's
+    reporting rows (``ex_reporting``) whose month's first day lies in it and whose
+    cell is labelled with the unit (a merged cell has no unit label)."""
     kpi = kpis.KPIS[kpi_key]
     rows = con.execute(f"SELECT * FROM {kpi.table}").df()
-    day = rows["submitted_at"].dt.normalize()
+    day = (rows["month"] if kpi.group == "ex" else rows["submitted_at"]).dt.normalize()
     keep = (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end)) & rows[kpi.column].notna()
     if unit:
         keep &= rows["business_unit"] == unit
     x = rows.loc[keep, kpi.column].astype(float)
-    if kpi.group == "ex":
-        who = rows.loc[keep, "respondent_id"].fillna(rows.loc[keep, "response_id"])
-        if who.nunique() < 5:
-            return None, None
+    if kpi.group == "ex" and x.empty:
+        return None, None  # nothing to show: value and n None (with a reason)
     if kpi.method == "nps":
         value = 100 * ((x >= 9).mean() - (x <= 6).mean())
     elif kpi.method == "share":
@@ -748,8 +766,9 @@ def test_measure_matches_rows_counted_one_by_one(small_demo, start, end, compare
     # Every trend point is that bucket's own scorecard.
     assert len(points) > 0
     for p in points.sample(8, random_state=1).to_dict("records"):
+        bucket = "month" if (grain == "week" and p["kpi"] in kpis.EX_KPIS) else grain  # EX is monthly
         bucket_end = (pd.Timestamp(p["period"]) + pd.tseries.frequencies.to_offset(
-            {"week": "7D", "month": "MS", "quarter": "QS"}[grain]) - pd.Timedelta(days=1)).date()
+            {"week": "7D", "month": "MS", "quarter": "QS"}[bucket]) - pd.Timedelta(days=1)).date()
         b_start, b_end = max(p["period"], window.start), min(bucket_end, window.end)
         n, value = _reference(small_demo, p["kpi"], b_start, b_end, unit)
         assert (p["n"], p["value"]) == (n, approx(value)), p
@@ -767,35 +786,59 @@ def three_in_b(con):
     return con
 
 
-def test_everyone_is_shown(three_in_b):
-    # 23 respondents: 10 promoters, 3 detractors -> eNPS = 100 * (10 - 3) / 23 = 30.43
+def test_a_group_of_three_is_counted_nowhere(three_in_b):
+    # January's cells: A (20 people) is a cell; B's 3 are too few at every rung of the
+    # ladder (the month's unplaced people are just those 3), so they are never counted.
+    # eNPS = 100 * (10 promoters - 0 detractors) / 20 = 50
     s = kpis.enps(three_in_b, JAN)
-    assert (s.n, s.value) == (23, approx(100 * 7 / 23))
-
-
-@pytest.mark.parametrize(
-    ("units", "shown"),
-    [
-        (("B",), False),  # 3 respondents: the plain rule
-        (("A",), False),  # 20 shown, but the 3 it leaves out are B: 23 - 20 would expose B
-        (("A", "B"), True),  # leaves out nobody
-    ],
-)
-def test_a_group_of_three_cannot_be_recovered_by_subtraction(three_in_b, units, shown):
-    s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=units))
-    assert s.shown is shown and s.suppressed is not shown
-
-
-def test_leaving_out_five_or_more_is_fine(three_in_b):
-    for i in range(2):  # B grows to 5
-        add_ex(three_in_b, noon(7), f"b{i + 3}", enps=0, unit="B")
-    s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=("A",)))
     assert (s.n, s.value) == (20, approx(50.0))
 
 
+@pytest.mark.parametrize(
+    ("units", "n", "value"),
+    [
+        (("B",), None, None),  # 3 people: no cell carries B's label, hidden
+        (("A",), 20, 50.0),  # A's cell; "all" minus "A" is 0 people: nothing to recover
+        (("A", "B"), 20, 50.0),  # the same cells as "A" alone
+    ],
+)
+def test_a_group_of_three_cannot_be_recovered_by_subtraction(three_in_b, units, n, value):
+    s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=units))
+    assert (s.n, s.value) == (n, None if value is None else approx(value))
+    assert s.suppressed is (n is None) and s.reason == (None if n else "hidden")
+
+
+def test_two_small_units_count_only_together(three_in_b):
+    # C: 3 more people, all promoters. B (3) and C (3) are both too small, but the month's
+    # unplaced people together are 6: one merged cell with no unit label.
+    for i in range(3):
+        add_ex(three_in_b, noon(8), f"c{i}", enps=10, unit="C")
+    # everyone: 26 people, 10 + 3 promoters, 3 detractors: 100 * 10 / 26 = 38.46
+    s = kpis.enps(three_in_b, JAN)
+    assert (s.n, s.value) == (26, approx(100 * 10 / 26))
+    # no unit filter reaches the merged cell: B, C and B + C are hidden; "all" minus "A" is 6 people
+    for units in (("B",), ("C",), ("B", "C")):
+        s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=units))
+        assert (s.n, s.suppressed, s.reason) == (None, True, "hidden"), units
+    assert kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=("A",))).n == 20
+
+
+def test_leaving_out_five_or_more_is_fine(three_in_b):
+    for i in range(2):  # B grows to 5: its own cell
+        add_ex(three_in_b, noon(7), f"b{i + 3}", enps=0, unit="B")
+    s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=("A",)))
+    assert (s.n, s.value) == (20, approx(50.0))
+    s = kpis.enps(three_in_b, Filters(JAN.start, JAN.end, business_units=("B",)))
+    assert (s.n, s.value) == (5, approx(-100.0))  # 5 detractors
+    s = kpis.enps(three_in_b, JAN)
+    assert (s.n, s.value) == (25, approx(20.0))  # 100 * (10 - 5) / 25
+
+
 def test_the_trend_applies_the_same_rule_per_bucket(three_in_b):
+    # A's month is its cell; B's month has no cell carrying B: a gap, not a point
     t = kpis.trend(three_in_b, Filters(JAN.start, JAN.end, business_units=("A",)), ["enps"], "month")
-    assert list(t["suppressed"]) == [True]
+    assert list(zip(t["period"], t["n"], t["value"])) == [(date(2026, 1, 1), 20, approx(50.0))]
+    assert kpis.trend(three_in_b, Filters(JAN.start, JAN.end, business_units=("B",)), ["enps"], "month").empty
 
 
 # --- by_group ---------------------------------------------------------------------------
@@ -813,12 +856,15 @@ def test_by_group_equals_the_scorecard_of_each_group(small_demo, by, keys):
     field = {"business_unit": "business_units", "journey_stage": "journey_stages"}.get(by)
     for g in groups:
         rows = table[table["group"] == g].set_index("kpi")
-        if field is None:  # no filter on this column: compare with hand SQL counts instead
+        if field is None:  # no filter on this column: compare with hand SQL counts of the cells instead
             n = small_demo.execute(
-                f"SELECT count(enps) FROM ex_responses WHERE {by} = ? AND submitted_at >= ? AND submitted_at < ?",
-                [g, f.start, date(2026, 11, 1)]).fetchone()[0]
+                f"SELECT count(enps) FROM ex_reporting WHERE {by} = ? AND month BETWEEN ? AND ?",
+                [g, f.start, f.end]).fetchone()[0]
             enps = rows.loc["enps"]
-            assert enps["n"] == n or bool(enps["suppressed"])
+            if n:
+                assert (enps["n"], bool(enps["suppressed"])) == (n, False), g
+            else:  # a name no cell in the period carries: a hidden row
+                assert (pd.isna(enps["value"]), bool(enps["suppressed"]), enps["reason"]) == (True, True, "hidden"), g
             continue
         want = kpis.scorecard(small_demo, Filters(f.start, f.end, **{field: (g,)}), keys, "previous")
         for key in keys:
@@ -843,19 +889,28 @@ def test_by_group_by_month_equals_each_units_trend(small_demo):
         want = kpis.trend(small_demo, Filters(f.start, f.end, business_units=(unit,)), ["nps", "enps"], "month")
         got = table[table["group"] == unit]
         merged = got.merge(want, on=["kpi", "period"], suffixes=("", "_want"))
-        assert len(merged) == len(want) == len(got) == 20
-        shown = merged[~merged["suppressed_want"].astype(bool)]
-        assert (shown["value"] - shown["value_want"]).abs().max() < 1e-9
-        assert (shown["n"] == shown["n_want"]).all()
+        assert len(merged) == len(want) == len(got)
+        # NPS has all 10 months; an EX month with no cell carrying the unit is a gap in both
+        assert (got["kpi"] == "nps").sum() == 10 and 0 < (got["kpi"] == "enps").sum() <= 10
+        assert not merged["suppressed"].astype(bool).any() and not merged["suppressed_want"].astype(bool).any()
+        assert (merged["value"] - merged["value_want"]).abs().max() < 1e-9
+        assert (merged["n"] == merged["n_want"]).all()
     with pytest.raises(ValueError, match="grain"):
         kpis.by_group(small_demo, f, ["nps"], "business_unit", compare="previous", grain="month")
 
 
 def test_ex_satisfaction_and_respondents(con):
     # 6 employees answer satisfaction 5, 4, 4, 3, 2, 1 -> 3 of 6 favourable = 50%; one of them twice
+    # 5 people: one cell, shown. Score no longer carries a respondent count.
     for i, score in enumerate([5, 4, 4, 3, 2, 1]):
         con.execute("INSERT INTO ex_responses (response_id, submitted_at, respondent_id, satisfaction)"
                     " VALUES (?, ?, ?, ?)", [f"S{i}", noon(3 + i), f"e{min(i, 4)}", score])
+    ex_guard.ensure_fresh(con)
     s = kpis.satisfaction(con, JAN)
-    assert (s.value, s.n, s.respondents) == (50.0, 6, 5)
-    assert "respondents" not in s.as_json()
+    assert (s.value, s.n, s.suppressed, s.reason) == (50.0, 6, False, None)
+    assert not hasattr(s, "respondents") and "respondents" not in s.as_json()
+    # Without e4 (both of their answers) only 4 people remain: the month is never counted.
+    con.execute("DELETE FROM ex_responses WHERE respondent_id = 'e4'")
+    ex_guard.ensure_fresh(con)
+    s = kpis.satisfaction(con, JAN)
+    assert (s.value, s.n, s.suppressed, s.reason) == (None, None, True, "hidden")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import numpy as np
 import pytest
 
-from cx_metrics import db, demo, linkage, overview
+from cx_metrics import db, demo, ex_guard, linkage, overview
 from cx_metrics.filters import Filters
 
 
@@ -64,6 +64,8 @@ def test_panel_by_hand_with_a_hidden_month():
     con = db.connect(":memory:")
     _add(con, "A", 1, [10, 10, 10, 0, 7], [10, 0])  # eNPS (3 - 1) / 5 = 40; NPS (1 - 1) / 2 = 0
     _add(con, "A", 2, [10, 10, 0, 0], [10])  # 4 respondents: eNPS hidden; NPS 100
+    # February's cell (A, 4 people) goes up to the whole month, which has only those 4 -> never counted
+    ex_guard.ensure_fresh(con)  # rows written by hand: publish the reporting cells
     panel = linkage.unit_month_panel(con, Filters(date(2026, 1, 1), date(2026, 3, 31)))
     assert list(panel["month"]) == [date(2026, 1, 1), date(2026, 2, 1)]
     assert list(panel["t"]) == [0, 1]
@@ -79,6 +81,7 @@ def test_early_warning_by_hand():
     _add(con, "A", 11, [0] * 10, [9] * 5)
     _add(con, "B", 8, [10] * 8 + [0] * 2, [9] * 5)
     _add(con, "B", 11, [10] * 8 + [0] * 2, [9] * 5)
+    ex_guard.ensure_fresh(con)  # rows written by hand: publish the reporting cells (each unit-month: 10 people)
     w = linkage.early_warning(con, Filters(date(2026, 10, 1), date(2026, 12, 31)))
     assert list(w["business_unit"]) == ["A"]
     assert (w["enps"].iloc[0], w["enps_previous"].iloc[0], w["enps_delta"].iloc[0]) == (-100.0, 100.0, -200.0)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from cx_metrics import audit, db, voc
+from cx_metrics import audit, db, ex_guard, voc
 from cx_metrics.filters import Filters
 
 OCT = Filters(date(2026, 10, 1), date(2026, 10, 31))
@@ -93,41 +93,59 @@ def test_ex_comments_need_ten_people(con):
     _ex(con, 9, "A")
     _ex(con, 12, "B")
     _ex(con, 15, "C")
+    ex_guard.ensure_fresh(con)  # rows written by hand: publish the comment cells
     voc.score_missing(con)
+    # Comment cells (10 commenters) of October x Finance: B 12 and C 15 stand alone; A's 9 go up the
+    # ladder (department, unit, population dropped) to the whole month, where only A's 9 are still
+    # unplaced -> never counted. So "all" is B + C = 27, and A is hidden.
     small = voc.verbatims(con, ex_units("A"), "ex")
-    assert small.hidden and small.total == 0 and small.rows.empty
+    assert small.hidden and small.reason == "hidden" and small.total == 0 and small.rows.empty
     assert voc.themes(con, ex_units("A"), "ex").empty and voc.theme_trend(con, ex_units("A"), "ex").empty
     # nine people in A and a searched word common to all: still nothing from A
     assert voc.verbatims(con, ex_units("A"), "ex", search="manager").rows.empty
+    assert voc.verbatims(con, OCT, "ex").total == 27
     big = voc.verbatims(con, ex_units("B"), "ex")
-    assert not big.hidden and big.total == 12  # the filters leave out 24 commenters (A and C): fine
-    # a person's own eNPS and department never sit beside their comment
-    assert list(big.rows.columns) == ["submitted_at", "comment", "sentiment", "themes"]
+    assert not big.hidden and big.reason is None and big.total == 12
+    # a person's own eNPS and department, or the day they wrote, never sit beside their comment
+    assert list(big.rows.columns) == ["month", "comment", "sentiment", "themes"]
+    assert set(big.rows["month"].astype(str)) == {"2026-10-01"}
     with pytest.raises(ValueError, match="anonymity"):
         voc.verbatims(con, ex_units("B"), "ex", nps_group="detractor")
 
 
 def test_ex_comments_cannot_be_recovered_by_leaving_a_small_group_out(con):
-    # B and C (27 people) are enough on their own, but "all" (30) minus "B and C" would be D's 3 comments
+    # "all" minus "B and C" would be D's 3 comments. Comment cells: B 12 and C 15 each stand alone;
+    # D's 3 go up to the whole month, where only D's 3 are unplaced -> never counted. So "all" is
+    # 12 + 15 = 27, exactly "B and C": the difference is 0 comments, and D alone is hidden.
     _ex(con, 12, "B")
     _ex(con, 15, "C")
     _ex(con, 3, "D")
+    ex_guard.ensure_fresh(con)
     voc.score_missing(con)
-    assert voc.verbatims(con, OCT, "ex").total == 30
-    assert voc.verbatims(con, ex_units("B", "C"), "ex").hidden
-    assert voc.themes(con, ex_units("B", "C"), "ex").empty
+    everyone, b_and_c = voc.verbatims(con, OCT, "ex"), voc.verbatims(con, ex_units("B", "C"), "ex")
+    assert everyone.total == b_and_c.total == 27 and not b_and_c.hidden
+    d = voc.verbatims(con, ex_units("D"), "ex")
+    assert d.hidden and d.total == 0
+    themes_all, themes_bc = voc.themes(con, OCT, "ex"), voc.themes(con, ex_units("B", "C"), "ex")
+    assert themes_all.loc[0, "mentions"] == themes_bc.loc[0, "mentions"] == 27  # manager, both
+    assert voc.themes(con, ex_units("D"), "ex").empty
 
 
-def test_ex_theme_figures_need_five_people(con):
+def test_ex_theme_figures_come_from_comment_cells_and_have_no_score(con):
     _ex(con, 12, "B")  # 12 people on the manager theme
     _ex(con, 4, "B", "The pay is awful, I am angry.", start=100)  # 4 people on pay
+    ex_guard.ensure_fresh(con)
     voc.score_missing(con)
+    # One comment cell: October x B x Finance, 16 commenters (>= 10). Themes are counted inside it,
+    # so pay's 4 mentions are shown (their comments are in the same list anyway); the eNPS of a
+    # theme would tie a comment to a person's answer, so it is always null for employees.
     t = voc.themes(con, OCT, "ex").set_index("theme")
-    assert t.loc["manager", "mentions"] == 12 and t.loc["manager", "score"] == -100.0  # all enps 5: detractors
-    assert t.loc["pay", "mentions"] == 4
-    assert pd.isna(t.loc["pay", "score"]) and pd.isna(t.loc["pay", "sentiment"]) and pd.isna(t.loc["pay", "negative_pct"])
+    assert t.loc["manager", "mentions"] == 12 and t.loc["pay", "mentions"] == 4
+    assert t.loc["manager", "share_pct"] == 75.0 and t.loc["pay", "share_pct"] == 25.0  # of 16 comments
+    assert t["score"].isna().all()
+    assert t.loc["pay", "sentiment"] < -0.05 and t.loc["pay", "negative_pct"] == 100.0  # awful, angry
     trend = voc.theme_trend(con, OCT, "ex").set_index("theme")
-    assert pd.isna(trend.loc["pay", "sentiment"]) and trend.loc["manager", "sentiment"] == t.loc["manager", "sentiment"]
+    assert trend.loc["manager", "sentiment"] == t.loc["manager", "sentiment"] and trend.loc["pay", "mentions"] == 4
 
 
 def test_taxonomy_edit_is_saved_and_audited(con):

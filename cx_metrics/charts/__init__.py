@@ -42,7 +42,7 @@ def trend(
     d = rows[rows["kpi"] == kpi].sort_values("period")
     label = KPIS[kpi].label
     hover = [
-        "hidden to protect anonymity" if s else f"{v:.1f} (95% CI {lo:.1f} to {hi:.1f})<br>n = {n:,}"
+        "hidden: fewer than 5 people, or it would reveal a smaller group" if s else f"{v:.1f} (95% CI {lo:.1f} to {hi:.1f})<br>n = {n:,}"
         for v, lo, hi, n, s in zip(d["value"], d["ci_low"], d["ci_high"], d["n"].fillna(0).astype(int), d["suppressed"])
     ]
     fig = go.Figure()

@@ -39,7 +39,7 @@ def small_multiples(panel: pd.DataFrame, columns: int = 4) -> go.Figure:
                 hovertemplate=f"{unit}<br>%{{x|%b %Y}}: {name} %{{y:.1f}}<extra></extra>",
             ), row=r, col=c)
     fig.update_annotations(font=dict(size=12))
-    fig = _layout(fig, "NPS and eNPS by unit and month (shared axes; gaps: hidden to protect anonymity)",
+    fig = _layout(fig, "NPS and eNPS by unit and month (shared axes; gaps: no reporting cell that month)",
                   170 * rows + 120)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.06, x=0), margin=dict(b=70))
     return fig

@@ -21,7 +21,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from cx_metrics import db, demo
+from cx_metrics import db, demo, ex_guard
 from pagetools import APP, TIMEOUT_S
 
 # --- Databases ----------------------------------------------------------------
@@ -54,7 +54,10 @@ def demo_db_copy(demo_template, tmp_path) -> Path:
 
 
 #: The hand-built database: 36 CX responses (Aug-Oct 2026) and 7 EX
-#: responses from only 4 distinct respondents, so every EX figure is hidden.
+#: responses from only 4 distinct respondents, so every EX figure is hidden:
+#: Sep 2026 holds E1-E3 (3 people) and Oct 2026 E1-E4 (4 people), so neither
+#: month reaches 5 people even merged up to the whole month (ex_guard's ladder)
+#: and no reporting cell exists at all.
 SMALL_CX = [  # nps, csat, ces: one cycle of 6, repeated 6 times
     (10, 5, 7), (9, 4, 6), (8, 3, 5), (7, 2, 4), (6, 1, 3), (3, 5, 2),
 ]
@@ -85,6 +88,7 @@ def small_ex_db(tmp_path_factory) -> Path:
         "enps, engagement) VALUES (?, ?, 'Grocery', 'Nordics', ?, ?, ?)",
         [(f"X{i}", ts, rid, e, g) for i, (rid, ts, e, g) in enumerate(SMALL_EX)],
     )
+    ex_guard.ensure_fresh(con)  # publish the cells: raw inserts are invisible until then
     db.bump_data_version(con)
     con.close()
     return path

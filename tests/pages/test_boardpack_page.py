@@ -125,7 +125,7 @@ def test_period_without_data_says_so(make_app, demo_db):
     at.date_input(key="bp_dates").set_value((date(2026, 10, 30), date(2026, 10, 30))).run()
     counts = with_con(demo_db, boardpack.responses, Filters(
         date(2026, 10, 30), date(2026, 10, 30), ("Grocery",), ("Nordics",), ("forum",), ("enterprise",), ("renew",)))
-    assert counts == {"cx_responses": 0, "ex_responses": 0}
+    assert counts == {"cx_responses": 0, "ex_reporting": 0}  # employees: the guard's published cells
     assert not at.exception
     (warning,) = at.warning
     assert warning.value.startswith("Nothing to report: no responses between 2026-10-30 and 2026-10-30")

@@ -7,14 +7,13 @@ fixture database with the same filters.
 
 from __future__ import annotations
 
-import math
 import sys
 from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cx_metrics import fmt, kpis
+from cx_metrics import ex_guard, fmt, kpis
 from cx_metrics.filters import Filters
 from cx_metrics.overview import TILE_KPIS
 from pagetools import (
@@ -111,8 +110,13 @@ def test_channel_filter_hides_employee_tiles(make_app, demo_db):
     assert_tiles(at, want, ("nps", "csat", "ces"))
     for key in ("enps", "engagement", "retention"):  # tables without a channel column
         assert tile_metric(at, key).value == "—"
-        assert any(c.startswith("Not available with a channel filter") for c in tile_captions(at, key)), key
-    assert want.tiles["enps"].score.value is None
+    # Retention (business outcomes) lacks the column; employee figures say why with the guard's reason.
+    assert any(c.startswith("Not available with a channel filter") for c in tile_captions(at, "retention"))
+    why = ex_guard.REASONS["filter"]
+    for key in ("enps", "engagement"):
+        score = want.tiles[key].score
+        assert (score.value, score.n, score.reason, score.suppressed) == (None, None, "filter", False), key
+        assert tile_captions(at, key) == [why[:1].upper() + why[1:]], key
 
 
 def test_compare_with_same_period_last_year(make_app, demo_db):
@@ -200,7 +204,8 @@ def test_quarterly_grain_redraws_both_trends(make_app, demo_db):
 def test_small_employee_group_is_suppressed_everywhere(make_app, small_ex_db):
     f = default_filters(small_ex_db)
     for key in ("enps", "engagement"):  # 7 responses but only 4 respondents
-        assert with_con(small_ex_db, kpis.scorecard, f, (key,))[key].suppressed
+        score = with_con(small_ex_db, kpis.scorecard, f, (key,))[key]
+        assert score.suppressed and (score.value, score.n, score.reason) == (None, None, "hidden")
 
     at = make_app(small_ex_db).run()
     assert not at.exception
@@ -217,9 +222,11 @@ def test_small_employee_group_is_suppressed_everywhere(make_app, small_ex_db):
     for secret in SMALL_EX_SECRETS:
         assert secret not in text, secret
         assert secret.strip() not in enps_chart, secret
+    # Sep 2026 has 3 people and Oct 2026 4: neither month has a reporting cell, so the trend
+    # has no eNPS bucket at all (a gap, not a hidden point) and the line draws nothing.
+    assert with_con(small_ex_db, kpis.trend, f, ("enps", "engagement")).empty
     line = trace(plotly_specs(at)["trend_enps"], "eNPS")
-    assert all(v is None or math.isnan(v) for v in trace_values(line["y"]))
-    assert set(line["text"]) == {"hidden to protect anonymity"}
+    assert trace_values(line["y"]) == [] and list(line["text"]) == []
 
 
 def test_empty_database_shows_how_to_get_data(make_app, empty_db):
