@@ -11,6 +11,10 @@ Public API::
     save_profile(con, name, mapping, parsed, actor=...); profiles(con)
     with_rules(mapping, codes="0", family="day/month/year", scales=scale_table(mapping))  # Data page
 
+Comments are stored with emails, phone numbers, IP and card numbers masked, and profiles keep
+no header text with those in it (:mod:`.pii`); a column of email or IP addresses loads only as
+the pseudonymised person id.
+
 No function imports streamlit; pages call these through pages/shared.py.
 """
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import pii
 from . import schema as F
 from .schema import DATE_FAMILIES as _FAMILIES
 from .errors import IngestError
@@ -118,8 +119,6 @@ class Mapping:
 
 # --- suggestion ----------------------------------------------------------------------------
 
-_EMAIL = r"^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$"
-_IP = r"^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]{2,39}:[0-9a-fA-F]{1,4}$"
 _PRIVATE_HEADER = re.compile(r"e-?mail|ip[ -]?address|^ip$", re.I)
 
 #: (field, pattern on the lower-cased question text), tried in order; the first free field wins.
@@ -157,8 +156,8 @@ _NOT_RATING = re.compile(r"\b(rank|age|year|years|level|count|number|num|distanc
 
 
 def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
-    """Per column of the first ``sample`` rows: non-blank, numeric, min/max, fractional and
-    email/IP-looking counts, and how many cells read as ISO dates and as each date family."""
+    """Per column of the first ``sample`` rows: non-blank, numeric, min/max, fractional, email and
+    IP address counts, and how many cells read as ISO dates and as each date family."""
     n = len(parsed.headers)
     cells, aggs = [], []
     for i in range(n):
@@ -169,22 +168,58 @@ def _column_stats(parsed: Parsed, sample: int = 5000) -> list[dict]:
         aggs.append(
             f"count({v}), count(TRY_CAST({v} AS DOUBLE)), min(TRY_CAST({v} AS DOUBLE)), "
             f"max(TRY_CAST({v} AS DOUBLE)), count(*) FILTER (WHERE TRY_CAST({v} AS DOUBLE) % 1 <> 0), "
-            f"count(*) FILTER (WHERE regexp_matches({v}, '{_EMAIL}') OR regexp_matches({v}, '{_IP}')), "
-            f"count({F.iso_timestamp(v)}), "
+            f"{_identifier_counts(v)}, count({F.iso_timestamp(v)}), "
             # the formats are this module's constants, not file text
             + ", ".join(f"count(try_strptime({d}, [{', '.join(repr(f) for f in fmts)}]))" for fmts in _FAMILIES.values())
         )
+    row = _sampled(parsed, cells, aggs, sample)
+    keys = ("filled", "numeric", "min", "max", "fractions", "emails", "ips", "iso", *(f"dates:{f}" for f in _FAMILIES))
+    k = len(keys)
+    return [dict(zip(keys, row[i * k:(i + 1) * k])) for i in range(n)]
+
+
+def _sampled(parsed: Parsed, cells: list[str], aggs: list[str], sample: int) -> tuple:
+    """The one row of ``aggs`` over ``cells`` (expressions of c0, c1 ...) of the first ``sample`` rows."""
     con = duckdb.connect()
     try:
-        row = parsed.execute(con, f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(cells)} FROM "
-                                  f"(SELECT * FROM {{source}} LIMIT {int(sample)}))").fetchone()
+        return parsed.execute(con, f"SELECT {', '.join(aggs)} FROM (SELECT {', '.join(cells)} FROM "
+                                   f"(SELECT * FROM {{source}} LIMIT {int(sample)}))").fetchone()
     except duckdb.Error as exc:
         raise IngestError(f"{parsed.name}: cannot read the rows ({str(exc).splitlines()[0]})") from None
     finally:
         con.close()
-    keys = ("filled", "numeric", "min", "max", "fractions", "private", "iso", *(f"dates:{f}" for f in _FAMILIES))
-    k = len(keys)
-    return [dict(zip(keys, row[i * k:(i + 1) * k])) for i in range(n)]
+
+
+def _identifier_counts(v: str) -> str:
+    """SQL aggregates over the cells ``v``: how many are an email address, how many an IP address."""
+    return (f"count(*) FILTER (WHERE regexp_matches({v}, {pii.literal(pii.EMAIL_CELL)})), "
+            f"count(*) FILTER (WHERE regexp_matches({v}, {pii.literal(pii.IP_CELL)}))")
+
+
+def _identifiers(st: dict) -> str | None:
+    """What a column holds when at least half of its sampled cells are email or IP addresses
+    ("email addresses" or "IP addresses"), else None."""
+    if not st["filled"] or st["emails"] + st["ips"] < 0.5 * st["filled"]:
+        return None
+    return "email addresses" if st["emails"] >= st["ips"] else "IP addresses"
+
+
+def check_identifiers(parsed: Parsed, mapping: Mapping, sample: int = 5000) -> None:
+    """Raise IngestError when a column that holds email or IP addresses (found as :func:`suggest`
+    finds them) is mapped to anything but the person id, which is pseudonymised at load:
+    identifiers are never stored."""
+    index = {h: i for i, h in enumerate(parsed.headers)}
+    loaded = [(h, t) for h, t in mapping.columns.items() if t and t != F.PERSON_ID[mapping.kind]]
+    if not loaded:
+        return
+    cells = [f"nullif(trim(c{index[h]}), '') AS v{j}" for j, (h, _) in enumerate(loaded)]
+    row = _sampled(parsed, cells, [f"count(v{j}), {_identifier_counts(f'v{j}')}" for j in range(len(loaded))],
+                   sample)
+    for j, (header, target) in enumerate(loaded):
+        what = _identifiers(dict(zip(("filled", "emails", "ips"), row[3 * j:3 * j + 3])))
+        if what:
+            raise IngestError(f"column {header!r} holds {what}; it cannot be loaded as {target} "
+                              "(identifiers are never stored)")
 
 
 def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = None) -> Mapping:
@@ -209,7 +244,7 @@ def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = N
     date_format = None
     free = []  # columns that may be suggested, in file order
     for header, st in stats.items():
-        if (_PRIVATE_HEADER.search(header) or (st["filled"] and st["private"] >= 0.5 * st["filled"])) \
+        if (_PRIVATE_HEADER.search(header) or _identifiers(st)) \
                 and header.strip().lower() != F.PERSON_ID[kind]:
             notices.append(f"column {header!r} looks like email or IP addresses and is not loaded")
         else:
@@ -372,25 +407,32 @@ def with_rules(mapping: Mapping, *, codes: str | list[str] | None = None, family
 
 
 def columns_signature(headers: list[str], kind: str) -> str:
+    """The key a profile is found by: a hash of the kind and the file's headers, masked (:mod:`.pii`)."""
     return hashlib.sha256(("\x1f".join([kind, *headers])).encode("utf-8")).hexdigest()
 
 
 def save_profile(con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping, parsed: Parsed | list[str],
                  *, actor: str) -> None:
-    """Save ``mapping`` as profile ``name`` for files with ``parsed``'s columns (audited)."""
+    """Save ``mapping`` as profile ``name`` for files with ``parsed``'s columns (audited).
+
+    No header text is stored with personal data in it: headers and attribute names are masked as
+    comments are (an email in a question's text becomes ``[email]``), and a column that is not
+    loaded and whose header held any is left out. The signature is of the masked headers too.
+    """
     from .. import audit, db
 
     headers = parsed.headers if isinstance(parsed, Parsed) else list(parsed)
     mapping.check(headers)
     if not name.strip():
         raise IngestError("a mapping profile needs a name")
-    sig = columns_signature(headers, mapping.kind)
+    stored, masked = _scrubbed(con, mapping, headers)
+    sig = columns_signature(masked, mapping.kind)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM mapping_profiles WHERE name = ?", [name.strip()])
         con.execute("INSERT INTO mapping_profiles (name, kind, columns_signature, mapping, saved_by) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [name.strip(), mapping.kind, sig, json.dumps(mapping.to_json()), actor])
+                    [name.strip(), mapping.kind, sig, json.dumps(stored.to_json()), actor])
         audit.record(con, actor, "mapping_saved", name.strip(),
                      {"kind": mapping.kind, "columns": len(headers), "signature": sig})
         db.bump_data_version(con)
@@ -400,13 +442,42 @@ def save_profile(con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping, pa
         raise
 
 
+def _scrubbed(con: duckdb.DuckDBPyConnection, mapping: Mapping, headers: list[str]) -> tuple[Mapping, list[str]]:
+    """(``mapping`` as a profile stores it, the file's masked headers): columns named by their masked
+    header, those not loaded whose header changed left out, attribute names masked as the load masks them.
+    IngestError when a loaded column's masked header is another column's too (the profile could not
+    tell them apart)."""
+    attributes = [t for t in mapping.columns.values() if t.startswith(F.ATTRIBUTE)]
+    texts = [*headers, *mapping.columns, *(t[len(F.ATTRIBUTE):].strip() for t in attributes)]
+    masked = dict(zip(texts, pii.mask(con, texts)))
+    file_headers = [masked[h] for h in headers]
+    for header, target in mapping.columns.items():
+        if target and file_headers.count(masked[header]) > 1:
+            raise IngestError(f"two columns read {masked[header]!r} once personal data in their headers is "
+                              "masked; rename one before saving a profile")
+    renamed = {t: F.ATTRIBUTE + masked[t[len(F.ATTRIBUTE):].strip()] for t in attributes}
+
+    def keyed(d: dict) -> dict:
+        return {renamed.get(k, k): v for k, v in d.items()}
+
+    out = copy.deepcopy(mapping)
+    out.columns = {masked[h]: renamed.get(t, t) for h, t in mapping.columns.items() if t or masked[h] == h}
+    out.labels, out.scales = keyed(out.labels), keyed(out.scales)
+    if isinstance(out.missing, dict):
+        out.missing = keyed(out.missing)
+    return out, file_headers
+
+
 def profile_for(con: duckdb.DuckDBPyConnection, parsed: Parsed, kind: str) -> Mapping | None:
-    """The newest saved profile for a file with exactly these columns, if any."""
+    """The newest saved profile for a file with exactly these columns (masked as they were saved), if any."""
+    masked = pii.mask(con, parsed.headers)
     row = con.execute("SELECT mapping, name FROM mapping_profiles WHERE columns_signature = ? "
-                      "ORDER BY saved_at DESC LIMIT 1", [columns_signature(parsed.headers, kind)]).fetchone()
+                      "ORDER BY saved_at DESC LIMIT 1", [columns_signature(masked, kind)]).fetchone()
     if row is None:
         return None
     m = Mapping.from_json(json.loads(row[0]))
+    header = dict(zip(masked, parsed.headers))
+    m.columns = {header.get(h, h): t for h, t in m.columns.items()}
     m.notices.append(f"mapping profile {row[1]!r} applied (saved for files with these columns)")
     return m
 

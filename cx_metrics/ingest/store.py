@@ -17,10 +17,10 @@ import duckdb
 import pandas as pd
 
 from .. import audit, db, ex_guard, pseudonym, voc
+from . import pii, rules
 from . import schema as F
-from . import rules
 from .errors import IngestError
-from .mapping import Mapping
+from .mapping import Mapping, check_identifiers
 from .read import Parsed
 
 #: Problems listed in a Report/Result (all are counted).
@@ -89,9 +89,13 @@ def _default_source(parsed: Parsed) -> str:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> _Plan:
-    """Create ``_ingest_stage`` from the file and return how to check and insert it."""
+    """Create ``_ingest_stage`` from the file and return how to check and insert it.
+
+    Comments are staged with their personal data masked (:mod:`.pii`), so it is never stored.
+    """
     kind = F.check_kind(mapping.kind)
     mapping.check(parsed.headers)
+    check_identifiers(parsed, mapping)
     index = {h: i for i, h in enumerate(parsed.headers)}
     targets = mapping.targets()
     p = rules.Params()
@@ -157,7 +161,8 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
     for t in F.TEXT[kind]:
         if t in targets:
             c = f"c{index[targets[t]]}"
-            expr = f"CASE WHEN trim({c}) = '' THEN NULL ELSE {c} END" if t == "comment" else rules.raw(index[targets[t]])
+            expr = f"CASE WHEN trim({c}) = '' THEN NULL ELSE {pii.sql(c)} END" if t == "comment" \
+                else rules.raw(index[targets[t]])
             sel.append(f"{expr} AS {t}")
             insert_cols.append(t)
 
@@ -201,10 +206,11 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
         if t in targets:
             score(t, t)
     attributes = []
-    for j, t in enumerate(sorted(x for x in targets if x.startswith(F.ATTRIBUTE))):
+    rated = sorted(x for x in targets if x.startswith(F.ATTRIBUTE))
+    for j, (t, name) in enumerate(zip(rated, _attribute_names(con, rated))):
         score(t, f"a{j}")
         (a, b), to = rules.scale_of(mapping, kind, t)
-        attributes.append((f"a{j}", t[len(F.ATTRIBUTE):].strip(), float((to or (a, b))[1])))
+        attributes.append((f"a{j}", name, float((to or (a, b))[1])))
 
     missing = rules.missing_for(mapping, "*")
     if mapping.missing:
@@ -232,6 +238,17 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
                   f"unquoted cell?)' FROM _ingest_stage WHERE _extra IS NOT NULL")
     checks = [c.replace("_line", line) for c in checks]
     return _Plan(kind, F.TABLES[kind], insert_cols, attributes, checks, cp.values, rule_lines, person, line, notices)
+
+
+def _attribute_names(con: duckdb.DuckDBPyConnection, targets: list[str]) -> list[str]:
+    """The names stored for ``attribute:NAME`` targets, masked as comments are (a name is often a
+    header, and a header may hold an email address). IngestError when two read the same."""
+    names = pii.mask(con, [t[len(F.ATTRIBUTE):].strip() for t in targets])
+    same = next((n for n in names if names.count(n) > 1), None)
+    if same is not None:
+        raise IngestError(f"two attributes would both be stored as {same!r} (names are trimmed and personal "
+                          "data in them masked); rename one")
+    return names
 
 
 def _row_shape(parsed: Parsed, targets: dict[str, str], index: dict[str, int]) -> list[str]:
@@ -457,6 +474,8 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
                       "problems": count, "replace": replace},
                      sha256=parsed.sha256, rows=int(loaded))
         db.bump_data_version(con)
+        # The staged rows hold raw person ids: they do not outlive the load in the session.
+        con.execute("DROP TABLE IF EXISTS _ingest_people; DROP TABLE _ingest_stage; DROP TABLE _ingest_problems")
         if dry_run:
             con.execute("ROLLBACK")
         else:
