@@ -77,7 +77,7 @@ def test_trend_figure_band_line_target_and_shared_axis():
     upper, lower, line, target = fig.data
     assert line.y[0] == 10.0 and pd.isna(line.y[1]) and line.y[2] == 14.0  # a gap, not a zero
     assert upper.y[0] == 18.0 and pd.isna(upper.y[1]) and lower.fill == "tonexty"
-    assert "hidden to protect anonymity" in line.text[1]
+    assert "hidden: fewer than 5 people" in line.text[1]
     assert "n = 40" in line.text[0]
     assert fig.layout.shapes[0].y0 == 20  # the target line, named in the legend
     assert target.name == "Target 20" and target.line.dash == "dash"

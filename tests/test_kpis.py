@@ -426,10 +426,10 @@ def test_compare_previous_ex_suppressed_gives_no_delta(two_weeks):
         assert (s.value, s.n, s.reason) == (100.0, 5, None)
         assert (s.previous, s.delta, s.p_value, s.significant) == (None, None, None, None)
     # 8-14 January holds no month's first day: EX shows nothing, and says it is the period.
-    # Its comparison week 1-7 January holds 1 January, so previous is January's 100, with no delta.
+    # A figure not shown carries no comparison either (January's 100 would sit beside "not shown").
     s = kpis.enps(two_weeks, WEEK2, compare="previous")
     assert (s.value, s.n, s.suppressed, s.reason) == (None, None, False, "period")
-    assert (s.previous, s.delta, s.p_value) == (100.0, None, None)
+    assert (s.previous, s.delta, s.p_value) == (None, None, None)
 
 
 def test_compare_with_empty_period_gives_no_delta(two_weeks):
