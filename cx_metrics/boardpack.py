@@ -277,10 +277,14 @@ def scorecard_table(ov: Overview) -> pd.DataFrame:
 SUMMARY_COLUMNS = ("KPI", "Value", "95% CI", "n", "Change", "Significance", "Target", "Status")
 
 
+def _not_shown(reason: str) -> str:
+    """An employee figure's value cell when it has nothing to show: "Hidden" for anonymity, else a dash."""
+    return "Hidden" if reason == "hidden" else "—"
+
+
 def _summary_row(key: str, j: dict, tile) -> tuple[str, ...]:
     if j.get("reason"):
-        return (kpis.KPIS[key].label, "Hidden" if j["reason"] == "hidden" else "—", fmt.reason(j["reason"]),
-                "—", "—", "—", fmt.value(key, tile.target), STATUS_TEXT[None] if tile.target is None else "—")
+        return (kpis.KPIS[key].label, _not_shown(j["reason"]), fmt.reason(j["reason"]), "—", "—", "—", fmt.value(key, tile.target), STATUS_TEXT[None] if tile.target is None else "—")
     ci = "—" if j["ci_low"] is None else f"{fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])}"
     p = j.get("p_value")
     sig = "—" if p is None else ("Significant" if j["significant"] else "Not significant") + f" ({narrative._p(p)})"
@@ -315,8 +319,7 @@ def executive_summary(ctx: Context) -> Section:
 def _key_number(ctx: Context, key: str) -> KeyNumber:
     j = ctx.json[key]
     if j.get("reason"):
-        return KeyNumber(kpis.KPIS[key].label, "Hidden" if j["reason"] == "hidden" else "—", fmt.reason(j["reason"]),
-                         key)
+        return KeyNumber(kpis.KPIS[key].label, _not_shown(j["reason"]), fmt.reason(j["reason"]), key)
     if j.get("delta") is not None:
         detail = f"{fmt.delta(key, j['delta'])} · {'significant' if j['significant'] else 'not significant'}"
     else:

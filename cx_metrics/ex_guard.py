@@ -132,6 +132,13 @@ def _labels() -> str:
     return ", ".join(f"CASE WHEN lvl < {n - j} THEN {d} END AS {d}" for j, d in enumerate(DIMENSIONS))
 
 
+def _counted(measures: tuple[str, ...], k: int) -> str:
+    """SQL: each measure, blanked for its whole cell (window ``cell``) when fewer than ``k`` people answered it."""
+    return ", ".join(
+        f"CASE WHEN count(DISTINCT CASE WHEN {m} IS NOT NULL THEN who END) OVER cell >= {k:d} THEN {m} END AS {m}"
+        for m in measures)
+
+
 def _ladder(con: duckdb.DuckDBPyConnection, flag: str, k: int, where: str) -> None:
     """Give every row of ``_exg`` meeting ``where`` the lowest ladder level (in column ``flag``) at
     which its group of still-unplaced rows has ``k`` distinct people; rows never placed stay NULL."""
@@ -165,12 +172,9 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     for table in (RELATION, RATINGS, COMMENTS, "ex_months", "ex_names"):
         con.execute(f"DELETE FROM {table}")
     cell = "PARTITION BY month, lvl, " + ", ".join(DIMENSIONS)
-    scores = ", ".join(
-        f"CASE WHEN count(DISTINCT CASE WHEN {m} IS NOT NULL THEN who END) OVER cell >= {k:d} THEN {m} END"
-        for m in MEASURES)
     con.execute(
         f"""INSERT INTO {RELATION}
-            SELECT rid, response_id, month, {', '.join(DIMENSIONS)}, {scores}
+            SELECT rid, response_id, month, {', '.join(DIMENSIONS)}, {_counted(MEASURES, k)}
             FROM (SELECT rid, response_id, who, month, lvl, {_labels()}, {', '.join(MEASURES)}
                   FROM _exg WHERE lvl IS NOT NULL)
             WINDOW cell AS ({cell})""")
@@ -182,14 +186,11 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
              f" ON a.kind = 'ex' AND a.response_id = e.response_id"
              f" AND (a.source IS NULL OR a.source IS NOT DISTINCT FROM e.source)"
              f" WHERE e.lvl IS NOT NULL AND a.score IS NOT NULL")
-    outcomes = ", ".join(
-        f"CASE WHEN count(DISTINCT CASE WHEN {m} IS NOT NULL THEN who END) OVER cell >= {k:d} THEN {m} END AS {m}"
-        for m in ("enps", "engagement"))
     con.execute(
         f"""INSERT INTO {RATINGS}
             SELECT rid, month, {', '.join(DIMENSIONS)}, enps, engagement, attribute, score FROM (
                 SELECT *, count(DISTINCT who) OVER ({cell}, attribute) AS raters FROM (
-                    SELECT * EXCLUDE (enps, engagement), {outcomes} FROM ({rated}) WINDOW cell AS ({cell})))
+                    SELECT * EXCLUDE (enps, engagement), {_counted(("enps", "engagement"), k)} FROM ({rated}) WINDOW cell AS ({cell})))
             WHERE raters >= {k:d}""")
     con.execute(
         f"""INSERT INTO {COMMENTS}

@@ -28,8 +28,8 @@ FILTER_COLUMNS: dict[str, str] = {
 }
 
 #: Which filter columns each table has, and the column holding its date.
-#: ``ex_reporting`` and ``ex_reporting_comments`` are the employee tables as
-#: :mod:`cx_metrics.ex_guard` publishes them: whole months, no region.
+#: The ``ex_reporting*`` tables are the employee data as :mod:`cx_metrics.ex_guard`
+#: publishes it: whole months, no region.
 TABLES: dict[str, tuple[str, frozenset[str]]] = {
     "cx_responses": (
         "submitted_at",

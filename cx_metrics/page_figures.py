@@ -32,7 +32,7 @@ from .filters import Compare, Filters, Grain
 from .overview import overview, trend_window
 
 PAGES = ("overview", "cx_ex", "units", "journey", "internal", "drivers", "voc")
-CUSTOMER_KPIS = frozenset({"nps", "csat", "ces", "retention"})
+CUSTOMER_MEASURES = frozenset({"nps", "csat", "ces", "retention", "nps_detractors_pct"})
 #: Where an employee figure's label names the population it covers.
 POPULATION_LABEL = "population"
 
@@ -65,16 +65,17 @@ def _month(period) -> dict:
 
 
 def _population(measure: str, group: dict) -> str:
-    if measure in CUSTOMER_KPIS or measure in ("nps_detractors_pct",):
+    if measure in CUSTOMER_MEASURES:
         return "customer"
     return group.get(POPULATION_LABEL) or "internal"
 
 
 def figure(measure: str, group: dict, period: dict, score: dict, population: str | None = None) -> dict:
     """One flat figure. ``score`` holds value, n and optionally interval, change and flags."""
-    employee = (population or _population(measure, group)) != "customer"
+    population = population or _population(measure, group)
+    employee = population != "customer"
     out = {
-        "id": measure, "population": population or _population(measure, group),
+        "id": measure, "population": population,
         "group": {k: v for k, v in group.items() if v is not None}, "period": period,
         "value": _num(score.get("value")), "n": _int(score.get("n")),
         "suppressed": bool(score.get("suppressed") or False) if employee else False,

@@ -54,7 +54,8 @@ def tile(key: str) -> None:
             chart_data=spark or None, delta_color="normal" if s.significant else "off", help=kpis.__dict__[key].__doc__.split("\n\n")[0],
         )
         if s.reason:  # an employee figure with nothing to show, and why
-            st.caption(fmt.SUPPRESSED_TEXT if s.suppressed else fmt.reason(s.reason)[:1].upper() + fmt.reason(s.reason)[1:])
+            why = fmt.reason(s.reason)
+            st.caption(why[:1].upper() + why[1:])
             return
         missing = f.unsupported(k.table)
         if missing:

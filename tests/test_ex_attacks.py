@@ -232,7 +232,7 @@ def test_driver_inputs_differ_by_0_or_5_people(planted, grid):
         "SELECT r.rid, e.respondent_id FROM ex_reporting r JOIN ex_responses e USING (response_id)").fetchall())
     sets = set()
     for src, f, fig in grid:
-        if fig["id"] != "driver_r2" or fig["value"] is None if src != "comments" else True:
+        if src == "comments" or fig["id"] != "driver_r2" or fig["value"] is None:
             continue
         outcome = fig["group"]["outcome"]
         first, last = ex_guard.covered_months(f)
@@ -252,12 +252,6 @@ def test_driver_inputs_differ_by_0_or_5_people(planted, grid):
 
 def _report(con, page, start, end, units=(), **options):
     return page_figures.report(con, page, Filters(start, end, business_units=units), "previous", **options)
-
-
-def _value(rep, measure, group=None):
-    [fig] = [f for f in rep["figures"] if f["id"] == measure and f["group"] == (group or {})
-             and f["period"]["start"] == rep["filters"]["start"][:8] + "01" or False] or [None]
-    return fig
 
 
 def test_union_of_units_minus_one_unit_gives_nothing_about_skunkworks(planted, capsys):
