@@ -4,7 +4,7 @@ import ipaddress
 
 import streamlit as st
 
-from pages.shared import auth_configured, current_user, sidebar_filters
+from pages.shared import current_user, sidebar_filters, through_app
 
 st.set_page_config(page_title="Experience dashboard", page_icon=":material/monitoring:", layout="wide")
 
@@ -76,7 +76,8 @@ def navigation(signed_out: bool):
 
 user = current_user()
 if user is None or user.role is None:
-    navigation(signed_out=True).run()  # the gate, or a page that refuses (no sidebar, no data)
+    with through_app():
+        navigation(signed_out=True).run()  # the gate, or a page that refuses (no sidebar, no data)
     st.stop()
 if user.local and not from_this_computer():
     st.error("This dashboard runs in single-user local mode (no sign-in configured), so it only answers this "
@@ -91,4 +92,5 @@ else:
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
         st.logout()
 sidebar_filters()
-nav.run()
+with through_app():
+    nav.run()

@@ -6,11 +6,16 @@ cx_metrics, caches cx_metrics calls, and builds the sidebar widgets.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cx_metrics import access, config, db, demo, kpis
 from cx_metrics.filters import Filters
@@ -20,25 +25,40 @@ PERIODS = ["Last month", "Last 3 months", "Last 6 months", "Last 12 months", "Ye
 COMPARE = {"previous": "Previous period", "year": "Same period last year"}
 
 
-def _leave_legacy_pages_mode() -> None:
-    """Make every first request run app.py, whatever page its URL names.
+_RUN = threading.local()
+
+
+@contextmanager
+def through_app():
+    """app.py runs the chosen page inside this block; see :func:`_reroute_legacy_run`."""
+    _RUN.through_app = True
+    try:
+        yield
+    finally:
+        _RUN.through_app = False
+
+
+def _reroute_legacy_run() -> None:
+    """Send a page run that did not come through app.py back through it.
 
     Our page scripts live in ``pages/`` next to an ``st.navigation`` entry
     point. Until ``st.navigation`` has run once in a server process, Streamlit
-    treats ``pages/`` as a legacy multipage folder: a cold-start deep link to
-    ``/settings`` would run ``pages/settings.py`` alone, without app.py's page
-    config and sidebar filters. Every page imports this module first, so we
-    switch the legacy mode off and rerun; the rerun goes through app.py and its
-    navigation, which selects the page the URL asked for.
+    treats ``pages/`` as a legacy multipage folder: a first request for
+    ``/data`` runs ``pages/data.py`` alone, without app.py's sign-in, page
+    config and sidebar. Several first requests at once each start in that
+    mode, so a process-wide switch is not enough: every run is checked. A page
+    run while app.py is the main script but outside :func:`through_app` is such
+    a run; the legacy mode is switched off and the session reruns, now through
+    app.py, whose navigation selects the page the URL asked for. (A page that
+    is itself the main script, as in a test of one page, runs as it is.)
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-_leave_legacy_pages_mode()
+    if getattr(_RUN, "through_app", False):
+        return
+    ctx = get_script_run_ctx()
+    if ctx is None or Path(ctx.main_script_path).name != "app.py":
+        return
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 FILTER_WIDGETS = [  # (Filters field, query-param key, label)
     ("business_units", "bu", "Business units"),
@@ -113,7 +133,9 @@ def require(action: str) -> access.User:
     """Stop the page, with a clear refusal, unless this user may do ``action``.
 
     Every page calls it first; navigation hiding a page is only a courtesy.
+    A page run outside app.py (Streamlit's legacy pages mode) is rerouted first.
     """
+    _reroute_legacy_run()
     user = current_user()
     if user is None:
         st.info("Please sign in to see this page.", icon=":material/lock:")

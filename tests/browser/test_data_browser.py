@@ -91,8 +91,13 @@ def test_answer_rules_show_how_dates_and_codes_are_read(browser, app, screenshot
         page.locator("input[type=file]").first.set_input_files(str(uk))
         expect(page.get_by_text(re.compile(r"dates in 'Date' are read as day/month/year"))).to_be_visible()
         rules = page.locator(f"{MAIN} [data-testid='stExpander']").filter(has_text="Answer rules")
+        # The upload reruns the page; decide on the expander only once that rerun is done,
+        # or a click toggles an expander that the rerun is about to open.
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        expect(rules).to_be_visible()
         if not rules.locator("[data-testid='stSelectbox']").is_visible():
             rules.get_by_text("Answer rules").click()
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
         expect(rules.get_by_label("Dates in the file are written")).to_have_value("day/month/year")
         codes = rules.get_by_role("textbox", name="Codes that mean “no answer”")
         codes.fill("0")

@@ -137,3 +137,33 @@ def test_cold_start_deep_link_runs_the_app(browser, serve_app, tmp_path):
             expect(page.get_by_test_id("stSidebar").get_by_text("Grocery", exact=True)).to_be_visible()
         finally:
             context.close()
+
+
+def test_first_visits_in_three_tabs_at_once_all_go_through_the_app(browser, serve_app, tmp_path):
+    """A fresh server's first three visitors, on three pages at the same moment:
+    each gets its page through app.py (sidebar filters, no legacy page list), and
+    the server logs no error. Each tab starts its session while the server is
+    still in Streamlit's legacy pages mode, which the page scripts must leave."""
+    path = tmp_path / "three.duckdb"
+    con = db.connect(path)
+    demo.build(con, cx_rows=3_000, ex_rows=1_000)
+    con.close()
+    wanted = {"data": "Data", "units": "Units compared", "admin": "Admin"}
+    with serve_app(path, tmp_path) as (url, log):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            tabs = {slug: context.new_page() for slug in wanted}
+            for slug, tab in tabs.items():  # no waiting between them: the sessions start together
+                tab.goto(f"{url}/{slug}", wait_until="commit")
+            for slug, tab in tabs.items():
+                expect(tab.get_by_role("heading", name=wanted[slug], exact=True)).to_be_visible(timeout=60_000)
+                nav = tab.get_by_test_id("stSidebarNav")
+                expect(nav.get_by_role("link", name=re.compile("Overview"))).to_be_visible()
+                expect(nav.get_by_role("link", name=re.compile("shared"))).to_have_count(0)
+                expect(tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Period")).to_be_visible()
+                expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
+                expect(tab.get_by_text("This app has encountered an error")).to_have_count(0)
+        finally:
+            context.close()
+        text = log.read_text(errors="replace")
+        assert "Traceback" not in text and "Error" not in text, text[-2000:]
