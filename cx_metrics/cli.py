@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from . import config, db, demo, drivers, kpis, page_figures
+from . import config, db, demo, drivers, kpis, page_figures, service
 from .filters import Filters
 
 
@@ -137,23 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     path = args.db or config.db_path()
     try:
         if args.command == "kpis":
-            con = db.connect(path)
-            result = kpis_json(con, _filters(args), args.compare)
+            filters = _filters(args)
+            result = kpis_json(service.read(path), filters, args.compare)
             print(json.dumps(result, indent=2) if args.format == "json" else kpis_table(result))
         elif args.command == "report":
-            if not Path(path).exists():
-                raise ValueError(f"database {path} not found")
-            con = db.connect(path)
-            result = page_figures.report(con, args.page, _filters(args), args.compare or "previous",
+            filters = _filters(args)
+            result = page_figures.report(service.read(path), args.page, filters, args.compare or "previous",
                                          grain=args.grain, drill=args.drill, outcome=args.outcome,
                                          missing=args.missing, kind=args.kind)
             print(json.dumps(result, indent=1, default=str))
         elif args.command == "init":
-            con = db.connect(path)
-            print(f"{path}: schema version {db.schema_version(con)}")
+            with service.writer(path) as con:
+                print(f"{path}: schema version {db.schema_version(con)}")
         elif args.command == "demo":
-            con = db.connect(path)
-            counts = demo.build(con, args.cx_rows, args.ex_rows, args.seed)
+            with service.writer(path) as con:
+                counts = demo.build(con, args.cx_rows, args.ex_rows, args.seed)
             print(json.dumps({"db": str(path), **counts}))
         elif args.command == "boardpack":
             from . import boardpack  # PPTX/PDF libraries load only for this command
@@ -165,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             from . import ingest_cli
 
             return ingest_cli.run(args, path)
-    except ValueError as exc:  # bad dates or filters: a message, not a traceback
+    except (ValueError, service.Busy) as exc:  # bad dates or filters, a busy database: one line
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

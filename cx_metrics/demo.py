@@ -379,19 +379,6 @@ def _outcomes(um: pd.DataFrame, seed: int) -> pd.DataFrame:
     )
 
 
-def open_app_database(path) -> duckdb.DuckDBPyConnection:
-    """Open the app's database; a file that does not exist yet is created
-    and filled with demo data, so a fresh machine shows a living dashboard.
-    An existing database, even an empty one, is never touched."""
-    from pathlib import Path
-
-    fresh = not Path(path).exists()
-    con = db.connect(path)
-    if fresh:
-        build(con)
-    return con
-
-
 def build(
     con: duckdb.DuckDBPyConnection,
     cx_rows: int = DEFAULT_CX_ROWS,

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import access, audit
-from pages.shared import auth_configured, cursor, require, table_downloads
+from pages.shared import auth_configured, cursor, require, table_downloads, writing
 
 user = require("view_audit")
 st.title("Admin")
@@ -43,8 +43,8 @@ edited = st.data_editor(
 if st.button("Save roles", key="save_roles", type="primary"):
     try:
         new = access.rules_from_table(edited.to_dict("records"), default, claim)
-        with cursor() as cur:
-            access.save_rules(cur, new, actor=user.email)
+        with writing() as con:
+            access.save_rules(con, new, actor=user.email)
     except access.RolesFileError as exc:
         st.error(f"Roles not saved: {exc}")
     else:

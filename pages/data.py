@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import ingest
-from pages.shared import cursor, load, require, table_downloads
+from pages.shared import cursor, load, require, table_downloads, writing
 
 user = require("upload")
 
@@ -131,8 +131,8 @@ if uploaded is not None:
         profile = name_col.text_input("Save as profile (re-applied to files with the same columns)",
                                       key="profile_name", placeholder="e.g. Quarterly NPS export")
         if save_col.button("Save profile", key="save_profile", disabled=not profile):
-            with cursor() as cur:
-                ingest.save_profile(cur, profile, mapping, parsed, actor=user.email)
+            with writing() as con:
+                ingest.save_profile(con, profile, mapping, parsed, actor=user.email)
             st.success(f"Saved profile “{profile}”.")
 
     st.subheader("2. Check")
@@ -167,8 +167,8 @@ if uploaded is not None:
             format_func={"reject": "Reject the whole file", "skip": "Load the valid rows, skip the reported ones"}.get,
         )
         if st.button("Load into the dashboard", key="load_file", type="primary"):
-            with cursor() as cur:
-                result = ingest.load(cur, parsed, mapping, on_error=on_error, actor=user.email)
+            with writing() as con:
+                result = ingest.load(con, parsed, mapping, on_error=on_error, actor=user.email)
             if result.rejected or result.upload_id is None:
                 st.error(result.message or "Nothing was loaded.")
             else:
@@ -190,7 +190,7 @@ else:
     if active and user.can("undo"):
         target = st.selectbox("Upload to undo", active, key="undo_upload")
         if st.button("Undo this upload", key="undo_button"):
-            with cursor() as cur:
-                removed = ingest.undo(cur, target, actor=user.email)
+            with writing() as con:
+                removed = ingest.undo(con, target, actor=user.email)
             st.session_state["_last_load"] = f"Undid {target}: removed {sum(removed.values()):,} rows."
             st.rerun()

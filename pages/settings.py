@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import db, kpis
-from pages.shared import cursor, db_path, load, require, table_downloads
+from pages.shared import cursor, db_path, load, require, table_downloads, writing
 
 user = require("edit_targets")
 st.title("Settings")
@@ -31,8 +31,8 @@ edited = st.data_editor(
 )
 if st.button("Save targets", key="save_targets", type="primary"):
     try:
-        with cursor() as cur:
-            saved = kpis.save_targets(cur, pd.DataFrame(edited), actor=user.email)
+        with writing() as con:
+            saved = kpis.save_targets(con, pd.DataFrame(edited), actor=user.email)
     except ValueError as exc:
         st.error(f"Targets not saved: {exc}")
     else:

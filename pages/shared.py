@@ -17,7 +17,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cx_metrics import access, config, db, demo, kpis
+from cx_metrics import access, config, db, demo, kpis, service
 from cx_metrics.filters import Filters
 from cx_metrics.overview import default_period
 
@@ -70,11 +70,14 @@ FILTER_WIDGETS = [  # (Filters field, query-param key, label)
 
 
 @st.cache_resource(show_spinner="Opening the database (first start builds the demo data)…")
-def connection(path: str):
-    """One DuckDB connection per process; every thread takes a cursor() of it."""
-    con = demo.open_app_database(path)
-    access.note_roles_file(con)  # audit edits made to the roles file while the app was down
-    return con
+def connection(path: str) -> service.Reader:
+    """The process's read-only view of the published data; every thread takes a cursor() of it.
+
+    Start-up builds the demo data on a fresh machine, migrates the database and
+    audits edits made to the roles file while the app was down (see cx_metrics.service).
+    """
+    service.prepare(path, build=demo.build, on_open=access.note_roles_file)
+    return service.Reader(path)
 
 
 def db_path() -> str:
@@ -82,8 +85,23 @@ def db_path() -> str:
 
 
 def cursor():
-    """A cursor of the process's connection, for this thread; close it after use."""
+    """A read-only cursor of the newest published data, for this thread; close it after use."""
     return connection(db_path()).cursor()
+
+
+@contextmanager
+def writing():
+    """The database, writable, for one change; readers see it once the block ends.
+
+    When another process (a CLI load, say) keeps writing, the page says so in
+    one line and stops; nothing is changed.
+    """
+    try:
+        with service.writer(db_path(), wait_s=10) as con:
+            yield con
+    except service.Busy as exc:
+        st.error(f"Not saved: {exc}.", icon=":material/hourglass_top:")
+        st.stop()
 
 
 def data_version() -> int:
@@ -228,5 +246,7 @@ def chart(fig, key: str, name: str | None = None) -> None:
 
     st.plotly_chart(fig, key=key)
     height = fig.layout.height or 450
+    missing = export.chromium_missing()  # no Chromium: the button says why instead of failing when clicked
     st.download_button("PNG", data=lambda: export.png(fig, 1000, height), file_name=f"{name or key}.png",
-                       mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
+                       mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:",
+                       disabled=missing is not None, help=missing)

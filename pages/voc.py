@@ -6,7 +6,7 @@ import streamlit as st
 from cx_metrics import ex_guard, fmt, voc
 from cx_metrics.charts import voc as figures
 from cx_metrics.overview import trend_window
-from pages.shared import chart, cursor, load, require, table_downloads, view
+from pages.shared import chart, cursor, load, require, table_downloads, view, writing
 
 user = require("view")
 
@@ -81,8 +81,8 @@ if user.can("edit_themes"):
                                 width="stretch")
         if st.button("Save themes", key="save_themes"):
             try:
-                with cursor() as cur:
-                    saved = voc.save_taxonomy(cur, kind, pd.DataFrame(edited), actor=user.email)
+                with writing() as con:
+                    saved = voc.save_taxonomy(con, kind, pd.DataFrame(edited), actor=user.email)
             except ValueError as exc:
                 st.error(f"Themes not saved: {exc}")
             else:
