@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CX_DB ?= data/cx.duckdb
 export CX_DB
+# Standard library only, so it runs before the venv exists.
+FIND_CHROMIUM := $(PYTHON) -m cx_metrics.chromium
 
 .PHONY: run test bench demo chromium clean
 
@@ -31,20 +33,25 @@ run: $(VENV)/.installed-run $(CX_DB) chromium
 ## test: set everything up (Chromium included) and run every test
 test: $(VENV)/.installed-dev $(CX_DB) chromium
 	.ci/pip-audit $(PY)
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 ## bench: build 1M/10M-response databases (cached in data/bench) and time the overview
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev chromium
 	$(PY) -m benchmarks.run
 
-# Debian's Chromium for the browser tests, when no Chrome/Chromium is on the machine.
+# Chrome/Chromium draws chart images and the PDF (kaleido) and runs the browser tests.
+# An installed one is used: cx_metrics/chromium.py looks at CX_CHROMIUM, BROWSER_PATH, PATH,
+# /usr/bin and /Applications (CX_CHROMIUM=none pretends there is none). Otherwise Debian's
+# is installed when that needs no password (as root, or with sudo -n). Never fails: the last
+# line prints the browser found, or what is off without one and how to get one.
 chromium:
-	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
-	    || command -v google-chrome >/dev/null; then :; \
-	elif command -v apt-get >/dev/null; then \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	else echo "No Chromium and no apt-get: the browser tests will be skipped."; fi
+	@$(FIND_CHROMIUM) >/dev/null || [ -n "$$CX_CHROMIUM" ] || ! command -v apt-get >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+	  $$SUDO true 2>/dev/null && echo "Installing Chromium with apt-get ..." \
+	  && $$SUDO apt-get update -qq >/dev/null 2>&1 \
+	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || true
+	@$(FIND_CHROMIUM) || true
 
 clean:
 	rm -rf $(VENV) .pytest_cache data/bench

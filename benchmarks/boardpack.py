@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from cx_metrics import boardpack, db, kpis
+from cx_metrics import boardpack, db, export, kpis
 from cx_metrics.filters import Filters
 from cx_metrics.overview import default_period
 
@@ -41,8 +41,11 @@ def bench(db_path: Path | str, repeat: int = 3) -> dict:
     """Seconds for the full deck (content + PPTX + PDF) on ``db_path``, the last 3 months vs the previous 3.
 
     Returns ``boardpack_s`` (median of ``repeat`` warm runs), ``boardpack_first_run_s``
-    (including the Chromium start), the warm runs and the median of each step.
+    (including the Chromium start), the warm runs and the median of each step. Without
+    Chrome/Chromium, which the PDF's charts need, it returns only ``{"skipped": reason}``.
     """
+    if (missing := export.chromium_missing()) is not None:
+        return {"skipped": missing}
     first = _once(db_path)
     runs = [_once(db_path) for _ in range(repeat)]
     return {

@@ -393,30 +393,43 @@ def render(pack: BoardPack, kind: str) -> bytes:
     return export.pptx_bytes(pack) if kind == "pptx" else export.pdf_bytes(pack)
 
 
+def draws_images(pack: BoardPack, kind: str) -> bool:
+    """True when ``render(pack, kind)`` draws chart images, which need Chromium.
+
+    The PDF draws every chart as an image; PowerPoint only the :class:`ImageChart` ones
+    (its native charts need nothing). A section with a table shows the table, not its charts.
+    """
+    charts = [c for s in pack.sections if s.table is None for c in s.charts]
+    return bool(charts) if kind == "pdf" else any(isinstance(c, ImageChart) for c in charts)
+
+
 def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str, ...] | None = None) -> dict:
     """Build the pack from the database at ``db_path`` and write ``out`` (.pptx or .pdf).
 
     Returns ``{"out", "format", "slides", "sections", "seconds"}``. Raises
     ValueError (NoData included) with a one-line message for a missing database,
-    a wrong file type, an unknown section or a period without data.
+    a wrong file type, an unknown section, a period without data, or chart images
+    that could not be made (the PDF, and PowerPoint image charts, need Chromium).
     """
     import time
     from pathlib import Path
 
-    from . import db
+    from . import export, service
 
     started = time.perf_counter()
     out, db_path = Path(out), Path(db_path)
     if out.suffix.lower() not in FORMATS:
         raise ValueError(f"--out must end in .pptx or .pdf, not {out.name!r}")
-    if not db_path.exists():
-        raise ValueError(f"database {db_path} not found")
-    con = db.connect(db_path)
+    con = service.read(db_path)  # a published snapshot: runs beside the app and a load
     try:
         pack = build(con, filters, compare, sections)
     finally:
         con.close()
-    out.write_bytes(render(pack, out.suffix.lower()[1:]))
+    try:
+        data = render(pack, out.suffix.lower()[1:])
+    except export.ImageError as exc:  # no Chromium, say: the CLI prints one line, not a traceback
+        raise ValueError(str(exc)) from exc
+    out.write_bytes(data)
     return {
         "out": str(out), "format": out.suffix.lower()[1:], "slides": len(pack.sections) + 1,
         "sections": [s.key for s in pack.sections], "seconds": round(time.perf_counter() - started, 2),

@@ -13,7 +13,6 @@ import argparse
 import json
 import sys
 from datetime import date
-from pathlib import Path
 
 from . import config, db, demo, drivers, kpis, page_figures, service
 from .filters import Filters

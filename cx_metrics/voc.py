@@ -27,7 +27,6 @@ import duckdb
 import pandas as pd
 
 from . import audit, db, ex_guard, stats
-from .taxonomy import DEFAULT_THEMES
 from .filters import TABLES as DATES, Filters, date_bounds
 
 TABLES = {"cx": "cx_responses", "ex": ex_guard.COMMENTS}

@@ -48,13 +48,18 @@ except boardpack.NoData as exc:
     st.stop()
 
 stem = f"board-pack-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}"
+# Without Chromium the files that need chart images cannot be made: say so and disable their buttons.
+missing = export.chromium_missing()
+blocked = {k: missing is not None and boardpack.draws_images(pack, k) for k in ("pptx", "pdf")}
+if any(blocked.values()):
+    st.warning(missing, icon=":material/image_not_supported:")
 d1, d2, _ = st.columns([1, 1, 2])
 d1.download_button("Download PowerPoint", data=lambda: boardpack.render(pack, "pptx"), file_name=f"{stem}.pptx",
                    mime=PPTX_MIME, key="bp_download_pptx", type="primary", on_click="ignore",
-                   icon=":material/slideshow:", width="stretch")
+                   icon=":material/slideshow:", width="stretch", disabled=blocked["pptx"])
 d2.download_button("Download PDF", data=lambda: boardpack.render(pack, "pdf"), file_name=f"{stem}.pdf",
                    mime="application/pdf", key="bp_download_pdf", on_click="ignore",
-                   icon=":material/picture_as_pdf:", width="stretch")
+                   icon=":material/picture_as_pdf:", width="stretch", disabled=blocked["pdf"])
 st.caption(f"{len(pack.sections) + 1} slides. Lines are native PowerPoint charts (editable); the speaker notes "
            "carry the narrative. The PDF has the same pages, with the notes under each.")
 

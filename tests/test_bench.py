@@ -69,6 +69,7 @@ def test_mismatch_raises():
         run.compare(duck, pand)
 
 
+@pytest.mark.chromium  # the board pack's PDF draws its charts with Chromium
 def test_feature_benchmarks_reach_results_json(bench):
     """Each benchmarks/<feature>.py present is run and its timing lands at the top level."""
     out, _ = bench

@@ -23,11 +23,13 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
-from cx_metrics import boardpack, cli, config, db, demo, fmt, kpis
+from cx_metrics import boardpack, chromium, cli, config, db, demo, fmt, kpis
 from cx_metrics.export import layout, narrative
 from cx_metrics.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
+# Tests marked `chromium` make a PDF, or a deck with the units heat map (a picture): both
+# need kaleido's Chromium, so they skip on a machine without one (tests/conftest.py).
 Q3 = Filters(date(2026, 7, 1), date(2026, 9, 30))
 Q3_ARGS = ["--start", "2026-07-01", "--end", "2026-09-30"]
 
@@ -80,6 +82,7 @@ def table_rows(slide) -> list[list[str]]:
 
 # --- The deck, read back -------------------------------------------------------------
 
+@pytest.mark.chromium
 def test_slides_titles_and_notes(deck):
     result, prs = deck
     assert result["slides"] == len(prs.slides) == 2 + len(ALL_SECTIONS)
@@ -101,6 +104,7 @@ def test_slides_titles_and_notes(deck):
         assert slide.has_notes_slide and len(slide.notes_slide.notes_text_frame.text) > 30
 
 
+@pytest.mark.chromium
 def test_summary_table_equals_the_kpis_json(demo_path, deck):
     _, prs = deck
     f = Filters(Q3.start, Q3.end, business_units=("Grocery",))
@@ -126,6 +130,7 @@ def test_summary_table_equals_the_kpis_json(demo_path, deck):
     assert checked == 6
 
 
+@pytest.mark.chromium
 def test_native_line_charts_hold_the_monthly_kpis(demo_path, deck):
     _, prs = deck
     charts = [s.chart for s in prs.slides[2].shapes if s.has_chart]
@@ -144,6 +149,7 @@ def test_native_line_charts_hold_the_monthly_kpis(demo_path, deck):
         assert set(series[next(n for n in series if n.startswith("Target"))]) == {30.0 if key == "nps" else 20.0}
 
 
+@pytest.mark.chromium
 def test_every_native_chart_puts_its_category_labels_clear_of_negative_bars(deck):
     from pptx.enum.chart import XL_TICK_LABEL_POSITION
 
@@ -153,6 +159,7 @@ def test_every_native_chart_puts_its_category_labels_clear_of_negative_bars(deck
     assert {c.category_axis.tick_label_position for c in charts} == {XL_TICK_LABEL_POSITION.LOW}
 
 
+@pytest.mark.chromium
 def test_key_numbers_and_notes_quote_the_kpis_json(demo_path, deck):
     _, prs = deck
     want = cli_json(demo_path, Filters(Q3.start, Q3.end, business_units=("Grocery",)), "year")
@@ -167,6 +174,7 @@ def test_key_numbers_and_notes_quote_the_kpis_json(demo_path, deck):
     assert f"{fmt.value('nps', nps['value'])} (95% CI {fmt.value('nps', nps['ci_low'])} to " in notes
 
 
+@pytest.mark.chromium
 def test_pdf_has_the_same_pages(demo_path, tmp_path):
     out = tmp_path / "q3.pdf"
     result = run_cli(demo_path, out, *Q3_ARGS)
@@ -205,6 +213,17 @@ def test_cli_errors(demo_path, tmp_path, capsys, args, message):
     assert err.startswith(message), err
 
 
+def test_without_chromium_the_cli_says_so_in_one_line(demo_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CX_CHROMIUM", "none")  # what a machine without Chrome/Chromium sees
+    out = tmp_path / "q3.pdf"
+    assert cli.main(["boardpack", "--db", str(demo_path), *Q3_ARGS, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: Chart images and the PDF need Chromium, which is not installed on this machine: "
+                   "run `make chromium` or install Google Chrome/Chromium\n")
+    assert not out.exists()
+
+
+@pytest.mark.chromium
 def test_sections_option_and_summary_only(demo_path, tmp_path, capsys):
     assert cli.main(["boardpack", "--db", str(demo_path), *Q3_ARGS, "--sections", "", "--out",
                      str(tmp_path / "a.pptx")]) == 0
@@ -217,6 +236,7 @@ def test_sections_option_and_summary_only(demo_path, tmp_path, capsys):
 
 # --- Registry: a heatmap section arrives as a picture -------------------------------------
 
+@pytest.mark.chromium
 def test_a_registered_image_section_becomes_a_picture_slide_and_a_pdf_page(demo_path, monkeypatch):
     def heatmap(con, ctx):
         fig = go.Figure(go.Heatmap(z=[[1, 2], [3, 4]], x=["a", "b"], y=["c", "d"]))
@@ -237,6 +257,7 @@ def test_a_registered_image_section_becomes_a_picture_slide_and_a_pdf_page(demo_
 
 # --- Text never overflows -------------------------------------------------------------------
 
+@pytest.mark.chromium
 def test_every_text_box_fits_even_with_long_names(demo_path, tmp_path, monkeypatch):
     units = ("Electronics", "Travel", "Grocery", "Fashion", "Home", "Beauty")
     con = db.connect(demo_path)
@@ -355,6 +376,7 @@ def test_branding_file(tmp_path, monkeypatch):
         config.branding()
 
 
+@pytest.mark.chromium
 def test_logo_and_colours_reach_the_deck(demo_path, tmp_path):
     from PIL import Image
 
@@ -374,6 +396,7 @@ def test_logo_and_colours_reach_the_deck(demo_path, tmp_path):
     assert len(PdfReader(io.BytesIO(export.pdf_bytes(pack, brand))).pages[1].images) == 1
 
 
+@pytest.mark.chromium
 def test_benchmark_reports_the_full_deck_time(demo_path):
     from benchmarks.boardpack import bench
 
@@ -381,6 +404,29 @@ def test_benchmark_reports_the_full_deck_time(demo_path):
     assert set(result) == {"boardpack_s", "boardpack_first_run_s", "runs_s", "steps_median_s"}
     assert set(result["steps_median_s"]) == {"build", "pptx", "pdf"}
     assert 0 < result["boardpack_s"] < 15  # the issue's limit for a full deck
+
+
+def test_benchmark_without_chromium_says_it_skipped(demo_path, monkeypatch):
+    from benchmarks.boardpack import bench
+
+    monkeypatch.setenv("CX_CHROMIUM", "none")
+    assert bench(demo_path, repeat=1) == {"skipped": chromium.NEEDED}
+
+
+def test_which_files_draw_images(demo_path):
+    """The PDF draws every chart; PowerPoint only picture charts (the units heat map)."""
+    con = db.connect(demo_path)
+    try:
+        packs = {sections: boardpack.build(con, Q3, "previous", sections=sections)
+                 for sections in [(), ("overview",), ("units",)]}
+    finally:
+        con.close()
+    assert {sections: (boardpack.draws_images(pack, "pptx"), boardpack.draws_images(pack, "pdf"))
+            for sections, pack in packs.items()} == {
+        (): (False, False),  # the executive summary is a table
+        ("overview",): (False, True),  # native line charts
+        ("units",): (True, True),  # the heat map is a picture
+    }
 
 
 # --- The analysis sections: the deck says what the pages say ------------------------------

@@ -1,17 +1,22 @@
-"""CSV/XLSX downloads: OWASP CSV-injection neutralisation, numbers untouched; PNG images."""
+"""CSV/XLSX downloads: OWASP CSV-injection neutralisation, numbers untouched; PNG images,
+and what they say without Chromium or when Chromium stops answering."""
 
 from __future__ import annotations
 
 import io
 import shutil
 import subprocess
+import sys
+import threading
+import time
 
 import openpyxl
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from cx_metrics import export
+from cx_metrics import chromium, export
+from cx_metrics.export import figures
 from cx_metrics.export.tables import neutralise_cell
 
 COMMENTS = pd.DataFrame({
@@ -83,8 +88,63 @@ def test_libreoffice_opens_the_csv_comment_as_text(tmp_path):
     assert openpyxl.load_workbook(tmp_path / "safe.xlsx").active["B2"].value == -2
 
 
+@pytest.mark.chromium
 def test_png_of_a_plotly_figure():
     data = export.png(go.Figure(go.Scatter(x=[1, 2], y=[3, 1])), 400, 300, scale=1)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (400, 300)
+
+
+def test_png_without_chromium_says_so_at_once(monkeypatch):
+    monkeypatch.setenv("CX_CHROMIUM", "none")  # what a machine without Chrome/Chromium sees
+
+    def no_kaleido(*args, **kwargs):
+        raise AssertionError("kaleido must not be started without a browser")
+
+    monkeypatch.setattr("kaleido.start_sync_server", no_kaleido)
+    monkeypatch.setattr("kaleido.calc_fig_sync", no_kaleido)
+    started = time.monotonic()
+    with pytest.raises(export.ImageError) as raised:
+        export.png(go.Figure(), 400, 300)
+    assert str(raised.value) == ("Chart images and the PDF need Chromium, which is not installed on this machine: "
+                                 "run `make chromium` or install Google Chrome/Chromium")
+    assert export.chromium_missing() == str(raised.value) == chromium.NEEDED
+    assert time.monotonic() - started < 1
+
+
+def test_png_gives_up_when_chromium_does_not_answer(monkeypatch):
+    """A render that never returns (kaleido's server thread died, say) costs one timeout;
+    later calls fail at once while it hangs, and work again once it is gone."""
+    monkeypatch.setenv("CX_CHROMIUM", sys.executable)  # any executable: kaleido itself is replaced
+    monkeypatch.setattr(figures, "TIMEOUT_S", 0.2)
+    monkeypatch.setattr(figures, "_stuck", None)
+    monkeypatch.setattr(figures, "start_server", lambda: None)
+    release = threading.Event()
+    monkeypatch.setattr("kaleido.calc_fig_sync", lambda fig, opts: release.wait(30) and b"late")
+
+    started = time.monotonic()
+    with pytest.raises(export.ImageError, match=r"^Chromium gave no chart image within 0.2 s$"):
+        export.png(go.Figure(), 400, 300)
+    with pytest.raises(export.ImageError, match="still not answered an earlier chart image request"):
+        export.png(go.Figure(), 400, 300)
+    assert time.monotonic() - started < 2
+
+    release.set()
+    figures._stuck.join(5)
+    monkeypatch.setattr("kaleido.calc_fig_sync", lambda fig, opts: b"\x89PNG")
+    assert export.png(go.Figure(), 400, 300) == b"\x89PNG"
+
+
+def test_a_kaleido_error_becomes_one_line(monkeypatch):
+    monkeypatch.setenv("CX_CHROMIUM", sys.executable)
+    monkeypatch.setattr(figures, "start_server", lambda: None)
+
+    def fails(fig, opts):
+        raise RuntimeError("The browser seemed to close immediately after starting.\nMore detail")
+
+    monkeypatch.setattr("kaleido.calc_fig_sync", fails)
+    with pytest.raises(export.ImageError) as raised:
+        export.png(go.Figure(), 400, 300)
+    assert str(raised.value) == ("could not render a chart image with kaleido/Chromium: "
+                                 "The browser seemed to close immediately after starting.")

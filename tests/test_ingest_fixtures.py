@@ -15,9 +15,7 @@ from cx_metrics.ingest import IngestError, Mapping, load, read_file, suggest
 
 from ingest_helpers import con, counts  # noqa: F401
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-if not FIXTURES.exists():
-    FIXTURES = Path("/work/shared/fixtures")
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"  # ../shared/fixtures from the repo
 MAPPINGS = Path(__file__).parent / "data" / "ingest"
 pytestmark = pytest.mark.skipif(not FIXTURES.exists(), reason="no ../shared/fixtures folder")
 

@@ -60,7 +60,7 @@ def surveymonkey_csv() -> bytes:
             ["", "", "", "", "", "", "", "", "", "Response", "Response", "Open-Ended Response"]]
     for i, (nps, ces, text) in enumerate([(10, "Very easy", "great"), (3, "Very difficult", "bad"),
                                           (7, "Easy", ""), (9, "Neither easy nor difficult", "fine")], start=1):
-        rows.append([str(11400000000 + i), "4000001", f"09/30/2026 11:15:22 PM", f"10/0{i}/2026 1:20:05 PM",
+        rows.append([str(11400000000 + i), "4000001", "09/30/2026 11:15:22 PM", f"10/0{i}/2026 1:20:05 PM",
                      "1.2.3.4", "", "", "", "", str(nps), ces, text])
     return b"\xef\xbb\xbf" + _csv(rows).encode("utf-8")
 

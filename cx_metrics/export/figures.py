@@ -2,50 +2,123 @@
 
 :func:`figure` draws a :class:`~cx_metrics.boardpack.NativeChart` with Plotly,
 for the page preview and the PDF (PowerPoint draws the same data natively).
-:func:`png` renders a figure with kaleido, which drives a headless Chromium
-(Debian's ``/usr/bin/chromium``). Starting Chromium takes seconds, so the
-kaleido server is started once per process and reused.
+:func:`png` renders a figure with kaleido, which drives a headless Chrome/Chromium
+(the one :func:`cx_metrics.chromium.find` finds). Starting Chromium takes seconds,
+so the kaleido server is started once per process and reused.
+
+Every failure is an :class:`ImageError` with a one-line message, and no call
+waits longer than :data:`TIMEOUT_S`: without a browser the message says so at
+once, and a Chromium that stops answering costs one timeout, not a hung page.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import plotly.graph_objects as go
 
+from .. import chromium
 from ..charts import FONT
+
+#: Seconds one image may take, Chromium's start included (it takes 2-5 s on a cold machine).
+TIMEOUT_S = 60.0
+
+T = TypeVar("T")
 
 _server_lock = threading.Lock()
 _server_started = False
+# kaleido's server hands answers back in the order calls finish, not to the caller
+# that asked, so two sessions exporting at once could swap images: one call at a time.
+_render_lock = threading.Lock()
+# The call that last ran out of time, while it is still waiting on Chromium.
+_stuck: threading.Thread | None = None
+
+
+class ImageError(RuntimeError):
+    """A figure could not be rendered (no Chromium, Chromium failed or did not answer in time)."""
+
+
+def chromium_missing() -> str | None:
+    """Why chart images and the PDF cannot be made on this machine (no Chrome/Chromium),
+    or None when they can. Cheap enough to call on every page run."""
+    return None if chromium.find() else chromium.NEEDED
 
 
 def start_server() -> None:
     """Start kaleido's Chromium once per process (later calls do nothing).
 
-    MathJax is off: charts use no LaTeX, and kaleido would otherwise fetch it from a CDN.
+    Raises ImageError when the machine has no Chrome/Chromium. MathJax is off:
+    charts use no LaTeX, and kaleido would otherwise fetch it from a CDN.
     """
     global _server_started
     with _server_lock:
         if not _server_started:
+            path = chromium.find()
+            if path is None:
+                raise ImageError(chromium.NEEDED)
             import kaleido
 
-            kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+            kaleido.start_sync_server(path=path, timeout=TIMEOUT_S, mathjax=False, silence_warnings=True)
             _server_started = True
 
 
-class ImageError(RuntimeError):
-    """A figure could not be rendered (no Chromium, or Chromium failed)."""
-
-
 def png(fig: go.Figure | dict, width: int, height: int, scale: float = 2) -> bytes:
-    """``fig`` as PNG bytes of ``width`` × ``height`` CSS pixels (times ``scale``)."""
-    import kaleido
+    """``fig`` as PNG bytes of ``width`` × ``height`` CSS pixels (times ``scale``).
 
-    start_server()
+    Raises ImageError, with a one-line message, when there is no Chrome/Chromium
+    (at once), when Chromium fails, or when no image comes within :data:`TIMEOUT_S`.
+    """
+    if (missing := chromium_missing()) is not None:
+        raise ImageError(missing)
+    opts = dict(format="png", width=int(width), height=int(height), scale=scale)
+
+    def render() -> bytes:
+        import kaleido
+
+        start_server()
+        with _render_lock:
+            return kaleido.calc_fig_sync(fig, opts=opts)
+
+    return _within(TIMEOUT_S, render)
+
+
+def _within(seconds: float, work: Callable[[], T]) -> T:
+    """``work()``'s result, waiting at most ``seconds``; its errors become ImageError.
+
+    kaleido's own timeout covers rendering only: when its Chromium dies at start
+    the call waits forever on a queue nobody serves. So ``work`` runs in a daemon
+    thread (never joined at exit) and the caller stops waiting after ``seconds``.
+    While that thread still waits, later calls fail at once instead of queueing behind it.
+    """
+    global _stuck
+    if _stuck is not None and _stuck.is_alive():
+        raise ImageError("Chromium has still not answered an earlier chart image request: "
+                         "try again later, or restart the app")
+    answer: queue.Queue = queue.Queue(maxsize=1)
+
+    def run() -> None:
+        try:
+            answer.put((True, work()))
+        except Exception as exc:  # handed to the caller below
+            answer.put((False, exc))
+
+    worker = threading.Thread(target=run, name="chart-image", daemon=True)
+    worker.start()
     try:
-        return kaleido.calc_fig_sync(fig, opts=dict(format="png", width=int(width), height=int(height), scale=scale))
-    except Exception as exc:  # choreographer raises several types; one clear message for callers
-        raise ImageError(f"could not render a chart image with kaleido/Chromium: {exc}") from exc
+        ok, result = answer.get(timeout=seconds)
+    except queue.Empty:
+        _stuck = worker
+        raise ImageError(f"Chromium gave no chart image within {seconds:g} s") from None
+    if ok:
+        return result
+    if isinstance(result, ImageError):
+        raise result
+    # choreographer and kaleido raise several types, some with long messages: one line for callers
+    detail = (str(result).strip().splitlines() or [type(result).__name__])[0]
+    raise ImageError(f"could not render a chart image with kaleido/Chromium: {detail}") from result
 
 
 def is_native(chart) -> bool:

@@ -2,14 +2,15 @@
 port, and a headless Chromium driven by Playwright.
 
 Playwright cannot download its own browsers here, so the tests drive the
-system Chromium (`make test` installs Debian's). Without one they skip,
-saying so; every other failure to start is an error, never a skip.
+machine's Chrome/Chromium (:func:`cx_metrics.chromium.find`; `make test` installs
+Debian's when it can). Every test in this folder carries the ``browser`` marker
+(see :func:`pytest_collection_modifyitems`) and, without a browser, skips saying
+so; every other failure to start is an error, never a skip.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,13 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from cx_metrics import db, demo, kpis
+from cx_metrics import chromium, db, demo, kpis
 from cx_metrics.filters import Filters
 from cx_metrics.overview import Overview, default_period, overview
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE / "screenshots"
+NO_BROWSER = "browser test: no Chrome/Chromium here (`make chromium` says how to get one)"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -44,13 +46,18 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT_S = 60
 
 
-def chromium_path() -> str | None:
-    """The system Chrome/Chromium, or None when the machine has none."""
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``browser`` (so ``-m "not browser"`` leaves them
+    all out) and, on a machine without Chrome/Chromium, skip them with the reason.
+
+    pytest hands this hook the whole session's items, so only those under here are touched.
+    """
+    skip = pytest.mark.skip(reason=NO_BROWSER) if chromium.find() is None else None
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            if skip:
+                item.add_marker(skip)
 
 
 @dataclass(frozen=True)
@@ -119,10 +126,9 @@ def _expected(path: Path) -> Expected:
 
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    path = chromium_path()
-    if path is None:
-        pytest.skip(f"no Chromium found (looked for {', '.join(BROWSERS)} on PATH and /usr/bin/chromium); "
-                    "`make test` installs Debian's chromium")
+    path = chromium.find()
+    if path is None:  # the marker skips first; this guards a fixture used from elsewhere
+        pytest.skip(NO_BROWSER)
     return path
 
 

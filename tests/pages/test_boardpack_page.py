@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from cx_metrics import boardpack, fmt, kpis
+from cx_metrics import boardpack, chromium, fmt, kpis
 from cx_metrics.cli import kpis_json
 from cx_metrics.filters import Filters
 from pagetools import plotly_specs, rendered_text, trace_values, with_con
@@ -112,6 +112,19 @@ def test_download_buttons_are_there(make_app, demo_db):
     keys = {b.key for b in at.get("download_button")}
     assert {"bp_download_pptx", "bp_download_pdf", "bp_summary_csv", "bp_summary_xlsx",
             "bp_chart_overview_0_png", "bp_chart_overview_1_png"} <= keys
+
+
+def test_without_chromium_the_image_downloads_say_why(make_app, demo_db, monkeypatch):
+    monkeypatch.setenv("CX_CHROMIUM", "none")  # what a machine without Chrome/Chromium sees
+    at = board_pack(make_app, demo_db)
+    (warning,) = at.warning
+    assert warning.value == chromium.NEEDED
+    buttons = {b.key: b.proto for b in at.get("download_button")}
+    # The default deck has the units heat map, a picture: PowerPoint needs Chromium too.
+    assert buttons["bp_download_pptx"].disabled and buttons["bp_download_pdf"].disabled
+    assert buttons["bp_chart_overview_0_png"].disabled
+    assert buttons["bp_chart_overview_0_png"].help == chromium.NEEDED
+    assert not buttons["bp_summary_csv"].disabled
 
 
 def test_period_without_data_says_so(make_app, demo_db):
