@@ -186,9 +186,12 @@ def build(
     sections: tuple[str, ...] | None = None,
     org: str | None = None,
     branding: config.Branding | None = None,
+    progress: Callable[[int, int, str], object] | None = None,
 ) -> BoardPack:
     """The board pack for ``filters`` against ``compare``: executive summary and ``sections``
     (default: every registered section, in registry order).
+
+    ``progress(done, total, title)`` is called before each slide is built and once at the end.
 
     Raises NoData when no KPI has a single response in the period, and
     ValueError for an unknown section.
@@ -205,13 +208,22 @@ def build(
     as_of = kpis.data_range(con)[1]
     ctx = Context(filters, compare, as_of, ov, {k: t.score.as_json() for k, t in ov.tiles.items()}, branding)
     chosen = [k for k in SECTIONS if sections is None or k in sections]
+    steps = [("Executive summary", lambda: executive_summary(ctx))]
+    steps += [(SECTIONS[k].title, lambda k=k: SECTIONS[k].build(con, ctx)) for k in chosen]
+    built = []
+    for done, (title, make) in enumerate(steps):
+        if progress is not None:
+            progress(done, len(steps), title)
+        built.append(make())
+    if progress is not None:
+        progress(len(steps), len(steps), "done")
     return BoardPack(
         org=org or branding.org_name,
         filters=filters,
         compare=compare,
         comparison=ov.comparison,
         as_of=as_of,
-        sections=(executive_summary(ctx), *(SECTIONS[k].build(con, ctx) for k in chosen)),
+        sections=tuple(built),
         scorecard=scorecard_table(ov),
     )
 
@@ -403,7 +415,8 @@ def draws_images(pack: BoardPack, kind: str) -> bool:
     return bool(charts) if kind == "pdf" else any(isinstance(c, ImageChart) for c in charts)
 
 
-def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str, ...] | None = None) -> dict:
+def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str, ...] | None = None,
+          progress: Callable[[int, int, str], object] | None = None) -> dict:
     """Build the pack from the database at ``db_path`` and write ``out`` (.pptx or .pdf).
 
     Returns ``{"out", "format", "slides", "sections", "seconds"}``. Raises
@@ -422,7 +435,7 @@ def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str,
         raise ValueError(f"--out must end in .pptx or .pdf, not {out.name!r}")
     con = service.read(db_path)  # a published snapshot: runs beside the app and a load
     try:
-        pack = build(con, filters, compare, sections)
+        pack = build(con, filters, compare, sections, progress=progress)
     finally:
         con.close()
     try:

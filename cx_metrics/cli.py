@@ -131,6 +131,22 @@ def kpis_table(result: dict) -> str:
     return "\n".join([title, line(head), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def terminal_progress(unit: str, stream=None):
+    """A ``progress(done, total, what)`` that redraws one line on a terminal's stderr; None elsewhere,
+    so logs of cron jobs and pipes stay clean."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int | None, what: str) -> None:
+        of = f"/{total:,}" if total else ""
+        end = "\n" if total and done >= total else ""
+        stream.write(f"\r\033[K{what} · {done:,}{of} {unit}s done{end}")
+        stream.flush()
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = args.db or config.db_path()
@@ -156,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             from . import boardpack  # PPTX/PDF libraries load only for this command
 
             sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else None
-            result = boardpack.write(path, _filters(args), args.compare or "previous", args.out, sections)
+            result = boardpack.write(path, _filters(args), args.compare or "previous", args.out, sections,
+                                     progress=terminal_progress("slide"))
             print(json.dumps(result))
         elif args.command in ("ingest", "uploads", "undo"):
             from . import ingest_cli

@@ -8,7 +8,9 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+#: The checkout's top folder; for an installed package (``pip install .``), the working directory.
+ROOT = (Path(__file__).resolve().parent.parent if (Path(__file__).resolve().parent.parent / "app.py").exists()
+        else Path.cwd())
 DEFAULT_DB = ROOT / "data" / "cx.duckdb"
 
 #: CX groups with fewer responses than this are flagged ``low_base``.
@@ -20,7 +22,7 @@ EX_MIN_COMMENT_RESPONDENTS = 10
 
 
 def db_path() -> Path:
-    """The database file: ``$CX_DB``, or ``data/cx.duckdb`` in the repo."""
+    """The database file: ``$CX_DB``, or ``data/cx.duckdb`` in the checkout (installed: in the working directory)."""
     return Path(os.environ.get("CX_DB") or DEFAULT_DB)
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cx_metrics import boardpack, config, export, kpis
-from pages.shared import COMPARE, chart, load, require, table_downloads, view
+from pages.shared import COMPARE, chart, load, load_with_progress, require, table_downloads, view
 
 require("view")
 
@@ -42,7 +42,7 @@ filters = v.filters.with_dates(start, end)
 st.caption(f"Filters from the sidebar: {filters.describe()}. Data as of {as_of:%d %b %Y}.")
 
 try:
-    pack = load(boardpack.build, filters, compare, tuple(sections), org or None)
+    pack = load_with_progress(boardpack.build, filters, compare, tuple(sections), org or None)
 except boardpack.NoData as exc:
     st.warning(f"Nothing to report: {exc}.", icon=":material/block:")
     st.stop()

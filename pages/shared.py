@@ -121,6 +121,26 @@ def load(fn, *args, **kwargs):
     return _cached(fn, key, db_path(), data_version(), args, tuple(sorted(kwargs.items())))
 
 
+def load_with_progress(fn, *args, **kwargs):
+    """:func:`load` for slow work that reports ``progress(done, total, what)``: a progress bar shows
+    each step while it runs. The result is kept for this session until the data version changes."""
+    key = (f"{fn.__module__}.{fn.__qualname__}", db_path(), data_version(), args, tuple(sorted(kwargs.items())))
+    kept = st.session_state.setdefault("_with_progress", {})
+    if key not in kept:
+        bar = st.progress(0.0, text="Starting…")
+
+        def progress(done: int, total: int | None, what: str) -> None:
+            if total:
+                bar.progress(min(done / total, 1.0), text=f"{what} ({done:,} of {total:,} done)")
+
+        with cursor() as cur:
+            result = fn(cur, *args, progress=progress, **kwargs)
+        bar.empty()
+        kept.clear()  # one result per page is enough
+        kept[key] = result
+    return kept[key]
+
+
 # --- Who is using the app -----------------------------------------------------
 
 def auth_configured() -> bool:

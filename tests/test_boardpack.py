@@ -456,3 +456,27 @@ def test_area_sections_carry_the_modules_numbers(demo_path):
         assert by_key["units"].charts[0].figure is not None
     finally:
         con.close()
+
+
+def test_progress_names_each_slide_as_it_is_built(demo_path):
+    seen = []
+    with db.connect(demo_path) as con:
+        pack = boardpack.build(con, Q3, "previous", ("overview", "journey"),
+                               progress=lambda done, total, what: seen.append((done, total, what)))
+    titles = ["Executive summary", boardpack.SECTIONS["overview"].title, boardpack.SECTIONS["journey"].title]
+    assert seen == [(i, 3, t) for i, t in enumerate(titles)] + [(3, 3, "done")]
+    assert len(pack.sections) == 3
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cli_progress_redraws_one_line_on_a_terminal_and_is_silent_in_a_pipe():
+    screen = _Terminal()
+    show = cli.terminal_progress("slide", screen)
+    show(0, 2, "Executive summary")
+    show(2, 2, "done")
+    assert screen.getvalue() == "\r\033[KExecutive summary · 0/2 slides done\r\033[Kdone · 2/2 slides done\n"
+    assert cli.terminal_progress("slide", io.StringIO()) is None
