@@ -100,7 +100,8 @@ def kpis_json(con, filters: Filters, compare: str | None) -> dict:
     out = {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
     if compare:
         other = filters.comparison(compare)
-        out["compare"] = {"mode": compare, "start": other.start.isoformat(), "end": other.end.isoformat()}
+        out["compare"] = {"mode": compare, "rule": filters.comparison_rule(compare),
+                          "start": other.start.isoformat(), "end": other.end.isoformat()}
     out["cx"] = {k: scores[k].as_json() for k in kpis.CX_KPIS}
     out["ex"] = {k: scores[k].as_json() for k in kpis.EX_KPIS}
     return out

@@ -81,18 +81,42 @@ class Filters:
     def with_dates(self, start: date, end: date) -> Filters:
         return dataclasses.replace(self, start=start, end=end)
 
+    def calendar_months(self) -> int | None:
+        """How many whole calendar months the period is (1st of a month to the last day of one), else None."""
+        if self.start.day != 1 or (self.end + timedelta(days=1)).day != 1:
+            return None
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
     def comparison(self, compare: Compare) -> Filters:
         """The period to compare with.
 
-        ``previous``: the same number of days immediately before ``start``.
+        ``previous``: for whole calendar months, the same number of calendar
+        months just before (Q3 -> Q2, September -> August, a year -> the year
+        before); for any other range, the same number of days just before.
         ``year``: the same calendar days one year earlier (29 Feb -> 28 Feb).
         """
         if compare == "previous":
+            months = self.calendar_months()
+            if months is not None:
+                return self.with_dates(_months_before(self.start, months), self.start - timedelta(days=1))
             end = self.start - timedelta(days=1)
             return self.with_dates(end - timedelta(days=self.days - 1), end)
         if compare == "year":
             return self.with_dates(_year_earlier(self.start), _year_earlier(self.end))
         raise ValueError(f"unknown comparison {compare!r}; use 'previous' or 'year'")
+
+    def comparison_rule(self, compare: Compare) -> str:
+        """In words, which rule :meth:`comparison` applied: "previous calendar quarter", "previous 45 days"…"""
+        if compare == "year":
+            return "same dates a year earlier"
+        months = self.calendar_months()
+        if months is None:
+            return f"previous {self.days} days" if self.days > 1 else "previous day"
+        if months == 3 and self.start.month % 3 == 1:
+            return "previous calendar quarter"
+        if months == 12 and self.start.month == 1:
+            return "previous calendar year"
+        return "previous calendar month" if months == 1 else f"previous {months} calendar months"
 
     def active(self) -> dict[str, tuple[str, ...]]:
         """The value filters that are set, by column name."""
@@ -117,6 +141,12 @@ class Filters:
             clauses.append(f"list_contains(?::VARCHAR[], {col})")
             params.append(list(values))
         return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _months_before(first: date, months: int) -> date:
+    """The 1st of the month ``months`` calendar months before ``first`` (itself a 1st)."""
+    index = first.year * 12 + first.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _year_earlier(d: date) -> date:

@@ -37,7 +37,7 @@ grain = st.segmented_control(
 data = load(overview, f, compare, grain)
 cmp = data.comparison
 header.caption(
-    f"**{fmt.period(f.start, f.end)}** compared with {COMPARE[compare].lower()} "
+    f"**{fmt.period(f.start, f.end)}** compared with the {f.comparison_rule(compare)} "
     f"({fmt.period(cmp.start, cmp.end)}) · Filters: {f.describe()} · "
     f"Data as of {v.as_of:%d %b %Y}"
 )

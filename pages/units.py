@@ -8,7 +8,7 @@ from cx_metrics import fmt, journey, kpis, units
 from cx_metrics.charts import trend as trend_chart
 from cx_metrics.charts import units as figures
 from cx_metrics.overview import trend_window
-from pages.shared import COMPARE, chart, load, require, table_downloads, view
+from pages.shared import chart, load, require, table_downloads, view
 
 require("view")
 
@@ -18,7 +18,9 @@ if v is None:
     st.info("The database has no responses yet.")
     st.stop()
 f, compare = v.filters, v.compare
-st.caption(f"**{fmt.period(f.start, f.end)}** compared with {COMPARE[compare].lower()} · Filters: {f.describe()}")
+cmp = f.comparison(compare)
+st.caption(f"**{fmt.period(f.start, f.end)}** compared with the {f.comparison_rule(compare)} "
+           f"({fmt.period(cmp.start, cmp.end)}) · Filters: {f.describe()}")
 
 table = load(units.league, f, compare)
 if table.empty:

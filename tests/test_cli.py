@@ -109,7 +109,8 @@ def test_kpis_json_with_compare(fixture_db, capsys):
     code, out, _ = run_main(capsys, "kpis", "--db", fixture_db, *JAN, *AB, "--compare", "previous")
     assert code == 0
     result = json.loads(out)
-    assert result["compare"] == {"mode": "previous", "start": "2025-12-01", "end": "2025-12-31"}
+    assert result["compare"] == {"mode": "previous", "rule": "previous calendar month",
+                                 "start": "2025-12-01", "end": "2025-12-31"}
     assert result["cx"] == {
         # 30 vs -30: z = 60 / (24.698 * sqrt 2) = 1.7178, p = .0858
         "nps": NPS | {"previous": -30.0, "delta": 60.0, "p_value": 0.0858, "significant": False},

@@ -6,7 +6,7 @@ comment beside it.
 """
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -352,9 +352,16 @@ def test_ex_respondents_counted_per_question(con):
     [
         (date(2026, 1, 8), date(2026, 1, 14), "previous", date(2026, 1, 1), date(2026, 1, 7)),
         (date(2026, 1, 8), date(2026, 1, 8), "previous", date(2026, 1, 7), date(2026, 1, 7)),
-        # 31 days before 1 March (2026 is not a leap year): 29 Jan - 28 Feb
-        (date(2026, 3, 1), date(2026, 3, 31), "previous", date(2026, 1, 29), date(2026, 2, 28)),
-        (date(2026, 1, 1), date(2026, 3, 31), "previous", date(2025, 10, 3), date(2025, 12, 31)),  # 90 days
+        # whole calendar months: the same number of calendar months just before
+        (date(2026, 3, 1), date(2026, 3, 31), "previous", date(2026, 2, 1), date(2026, 2, 28)),  # March -> Feb
+        (date(2026, 9, 1), date(2026, 9, 30), "previous", date(2026, 8, 1), date(2026, 8, 31)),  # Sep -> Aug
+        (date(2026, 1, 1), date(2026, 3, 31), "previous", date(2025, 10, 1), date(2025, 12, 31)),  # Q1 -> Q4
+        (date(2026, 7, 1), date(2026, 9, 30), "previous", date(2026, 4, 1), date(2026, 6, 30)),  # Q3 -> Q2
+        (date(2026, 1, 1), date(2026, 12, 31), "previous", date(2025, 1, 1), date(2025, 12, 31)),  # year
+        (date(2026, 8, 1), date(2026, 10, 31), "previous", date(2026, 5, 1), date(2026, 7, 31)),  # 3 months
+        # anything else: the same number of days just before (31 days before 2 March: 30 Jan - 1 Mar)
+        (date(2026, 3, 2), date(2026, 4, 1), "previous", date(2026, 1, 30), date(2026, 3, 1)),
+        (date(2026, 1, 2), date(2026, 3, 31), "previous", date(2025, 10, 5), date(2026, 1, 1)),  # 89 days
         (date(2026, 10, 1), date(2026, 10, 31), "year", date(2025, 10, 1), date(2025, 10, 31)),
         (date(2024, 2, 29), date(2024, 2, 29), "year", date(2023, 2, 28), date(2023, 2, 28)),
         (date(2024, 2, 1), date(2024, 2, 29), "year", date(2023, 2, 1), date(2023, 2, 28)),
@@ -364,6 +371,33 @@ def test_ex_respondents_counted_per_question(con):
 def test_comparison_period(start, end, compare, c_start, c_end):
     other = Filters(start, end, regions=("North",)).comparison(compare)
     assert (other.start, other.end, other.regions) == (c_start, c_end, ("North",))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "compare", "rule"),
+    [
+        (date(2026, 7, 1), date(2026, 9, 30), "previous", "previous calendar quarter"),
+        (date(2026, 9, 1), date(2026, 9, 30), "previous", "previous calendar month"),
+        (date(2026, 1, 1), date(2026, 12, 31), "previous", "previous calendar year"),
+        (date(2026, 8, 1), date(2026, 10, 31), "previous", "previous 3 calendar months"),
+        (date(2026, 8, 2), date(2026, 10, 31), "previous", "previous 91 days"),
+        (date(2026, 9, 1), date(2026, 9, 30), "year", "same dates a year earlier"),
+    ],
+)
+def test_comparison_rule_in_words(start, end, compare, rule):
+    assert Filters(start, end).comparison_rule(compare) == rule
+
+
+def test_calendar_comparison_over_every_month_span():
+    """Invariant: for any whole-month period, the comparison is whole months too, as many, ending the day before."""
+    for first in range(24):
+        for months in range(1, 25):
+            start = date(2025 + first // 12, first % 12 + 1, 1)
+            last = date(start.year + (start.month - 1 + months) // 12, (start.month - 1 + months) % 12 + 1, 1)
+            f = Filters(start, last - timedelta(days=1))
+            other = f.comparison("previous")
+            assert other.end == start - timedelta(days=1)
+            assert other.calendar_months() == f.calendar_months() == months
 
 
 def test_comparison_unknown_mode():

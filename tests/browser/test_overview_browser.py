@@ -72,7 +72,7 @@ def test_overview_loads(page: Page, server, screenshots):
     exp = server.expected.all_data
     check_nps_tile(page, exp)
     expect(header_caption(page)).to_contain_text(
-        f"{fmt.period(exp.filters.start, exp.filters.end)} compared with previous period "
+        f"{fmt.period(exp.filters.start, exp.filters.end)} compared with the {exp.filters.comparison_rule('previous')} "
         f"({fmt.period(exp.comparison.start, exp.comparison.end)}) · Filters: all data · "
         f"Data as of {server.expected.as_of:%d %b %Y}"
     )

@@ -68,7 +68,7 @@ def test_default_view_shows_cx_metrics_scores(make_app, demo_db):
 
     caption = header_caption(at)
     cmp = f.comparison("previous")
-    assert f"**{fmt.period(f.start, f.end)}** compared with previous period ({fmt.period(cmp.start, cmp.end)})" in caption
+    assert f"**{fmt.period(f.start, f.end)}** compared with the {f.comparison_rule('previous')} ({fmt.period(cmp.start, cmp.end)})" in caption
     assert "Filters: all data" in caption
     assert "Data as of 31 Oct 2026" in caption
     assert set(plotly_specs(at)) == {"trend_nps", "trend_enps"}
@@ -130,7 +130,7 @@ def test_compare_with_same_period_last_year(make_app, demo_db):
 
     assert_tiles(at, want)
     assert tile_metric(at, "nps").proto.delta_description == "vs same period last year"
-    assert "compared with same period last year (1 Aug – 31 Oct 2025)" in header_caption(at)
+    assert "compared with the same dates a year earlier (1 Aug – 31 Oct 2025)" in header_caption(at)
 
 
 @pytest.mark.parametrize(
@@ -165,8 +165,8 @@ def test_custom_dates(make_app, demo_db):
     want = expected(demo_db, Filters(date(2026, 3, 1), date(2026, 5, 31)))
     assert tile_metric(at, "nps").value == fmt.value("nps", want.tiles["nps"].score.value)
     assert_tiles(at, want)
-    assert header_caption(at).startswith("**1 Mar – 31 May 2026** compared with previous period "
-                                         "(29 Nov 2025 – 28 Feb 2026)")
+    assert header_caption(at).startswith("**1 Mar – 31 May 2026** compared with the previous 3 calendar months "
+                                         "(1 Dec 2025 – 28 Feb 2026)")
 
 
 def test_custom_range_half_picked_uses_the_one_day(make_app, demo_db):
@@ -177,7 +177,7 @@ def test_custom_range_half_picked_uses_the_one_day(make_app, demo_db):
     assert not at.exception
     want = expected(demo_db, Filters(date(2026, 9, 15), date(2026, 9, 15)))
     assert_tiles(at, want, ("nps",))
-    assert header_caption(at).startswith("**15 Sep 2026** compared with previous period (14 Sep 2026)")
+    assert header_caption(at).startswith("**15 Sep 2026** compared with the previous day (14 Sep 2026)")
 
 
 def test_quarterly_grain_redraws_both_trends(make_app, demo_db):
