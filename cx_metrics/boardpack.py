@@ -31,7 +31,6 @@ from .export import narrative
 from .filters import Compare, Filters, date_bounds
 from .overview import TILE_KPIS, Overview, overview, trend_window
 
-COMPARE_TEXT = {"previous": "the previous period", "year": "the same period last year"}
 STATUS_TEXT = {"on track": "On track", "at risk": "At risk", "off track": "Off track", None: "No target"}
 
 
@@ -116,14 +115,27 @@ class BoardPack:
     sections: tuple[Section, ...]
     #: The KPIs as numbers (:func:`scorecard_table`), for downloads.
     scorecard: pd.DataFrame | None = None
+    #: Why this period, when it was chosen for the user ("the last complete quarter").
+    period_note: str | None = None
 
     @property
     def period_text(self) -> str:
-        return fmt.period(self.filters.start, self.filters.end)
+        """'Q3 2026 (1 Jul – 30 Sep 2026)', 'September 2026', or the dates of any other range."""
+        start, end = self.filters.start, self.filters.end
+        months = self.filters.calendar_months()
+        dates = fmt.period(start, end)
+        if months == 1:
+            text = f"{start:%B %Y}"
+        elif months == 3 and start.month % 3 == 1:
+            text = f"Q{(start.month + 2) // 3} {start.year} ({dates})"
+        else:
+            text = dates
+        return f"{text}, {self.period_note}" if self.period_note else text
 
     @property
     def comparison_text(self) -> str:
-        return f"Compared with {COMPARE_TEXT[self.compare]} ({fmt.period(self.comparison.start, self.comparison.end)})"
+        return (f"Compared with the {self.filters.comparison_rule(self.compare)} "
+                f"({fmt.period(self.comparison.start, self.comparison.end)})")
 
     @property
     def filters_text(self) -> str:
@@ -148,7 +160,7 @@ class Context:
 
     @property
     def comparison_text(self) -> str:
-        return COMPARE_TEXT[self.compare]
+        return f"the {self.filters.comparison_rule(self.compare)}"
 
 
 # --- Registry ----------------------------------------------------------------
@@ -187,6 +199,7 @@ def build(
     org: str | None = None,
     branding: config.Branding | None = None,
     progress: Callable[[int, int, str], object] | None = None,
+    period_note: str | None = None,
 ) -> BoardPack:
     """The board pack for ``filters`` against ``compare``: executive summary and ``sections``
     (default: every registered section, in registry order).
@@ -224,6 +237,7 @@ def build(
         comparison=ov.comparison,
         as_of=as_of,
         sections=tuple(built),
+        period_note=period_note,
         scorecard=scorecard_table(ov),
     )
 
@@ -239,6 +253,19 @@ def responses(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int
         out[table] = con.execute(f"SELECT count(*) FROM {table} WHERE {dates} AND {where}",
                                  date_params + params).fetchone()[0]
     return out
+
+
+def default_period(first: date, as_of: date) -> tuple[date, date, str]:
+    """The board pack's period when none is given: the last complete calendar quarter of the data,
+    ``(start, end, note)``; when the data does not cover one yet, the quarter so far."""
+    quarter = pd.Period(as_of, freq="Q")
+    if quarter.end_time.date() > as_of:  # as_of falls inside it: not complete
+        if (quarter - 1).end_time.date() >= first:
+            quarter -= 1
+        else:
+            start = max(quarter.start_time.date(), first)
+            return start, as_of, "the quarter so far"
+    return quarter.start_time.date(), quarter.end_time.date(), "the last complete quarter"
 
 
 def period_choices(first: date, as_of: date, kind: Literal["month", "quarter"]) -> list[tuple[str, date, date]]:
@@ -415,8 +442,8 @@ def draws_images(pack: BoardPack, kind: str) -> bool:
     return bool(charts) if kind == "pdf" else any(isinstance(c, ImageChart) for c in charts)
 
 
-def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str, ...] | None = None,
-          progress: Callable[[int, int, str], object] | None = None) -> dict:
+def write(db_path, filters: Filters | None, compare: Compare, out, sections: tuple[str, ...] | None = None,
+          progress: Callable[[int, int, str], object] | None = None, **value_filters) -> dict:
     """Build the pack from the database at ``db_path`` and write ``out`` (.pptx or .pdf).
 
     Returns ``{"out", "format", "slides", "sections", "seconds"}``. Raises
@@ -435,7 +462,14 @@ def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str,
         raise ValueError(f"--out must end in .pptx or .pdf, not {out.name!r}")
     con = service.read(db_path)  # a published snapshot: runs beside the app and a load
     try:
-        pack = build(con, filters, compare, sections, progress=progress)
+        note = None
+        if filters is None:  # no dates given: the last complete quarter of the data
+            first, as_of = kpis.data_range(con)
+            if as_of is None:
+                raise NoData("the database has no responses")
+            start, end, note = default_period(first, as_of)
+            filters = Filters(start, end, **value_filters)
+        pack = build(con, filters, compare, sections, progress=progress, period_note=note)
     finally:
         con.close()
     try:
@@ -445,6 +479,7 @@ def write(db_path, filters: Filters, compare: Compare, out, sections: tuple[str,
     out.write_bytes(data)
     return {
         "out": str(out), "format": out.suffix.lower()[1:], "slides": len(pack.sections) + 1,
+        "start": pack.filters.start.isoformat(), "end": pack.filters.end.isoformat(), "period": pack.period_text,
         "sections": [s.key for s in pack.sections], "seconds": round(time.perf_counter() - started, 2),
     }
 

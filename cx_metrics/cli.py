@@ -47,9 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--ex-rows", type=int, default=demo.DEFAULT_EX_ROWS, help="employee/partner responses")
     d.add_argument("--seed", type=int, default=42)
 
-    def with_period(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
-        sp.add_argument("--end", type=_date, required=True, help="last day (inclusive), YYYY-MM-DD")
+    def with_period(sp: argparse.ArgumentParser, required: bool = True) -> argparse.ArgumentParser:
+        default = "" if required else " (default: the last complete quarter of the data)"
+        sp.add_argument("--start", type=_date, required=required, help=f"first day, YYYY-MM-DD{default}")
+        sp.add_argument("--end", type=_date, required=required, help=f"last day (inclusive), YYYY-MM-DD{default}")
         for flag, dest in [("--business-unit", "business_units"), ("--region", "regions"), ("--channel", "channels"),
                            ("--segment", "segments"), ("--journey-stage", "journey_stages")]:
             sp.add_argument(flag, dest=dest, action="append", default=[], metavar="X", help="repeatable filter")
@@ -70,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--missing", choices=["pairwise", "complete"], default=None, help="drivers: missing ratings")
     r.add_argument("--kind", choices=["cx", "ex"], default=None, help="voc: whose comments")
 
-    b = with_period(with_db(sub.add_parser("boardpack", help="write the board pack (PPTX or PDF) for a period")))
+    b = with_period(with_db(sub.add_parser("boardpack", help="write the board pack (PPTX or PDF) for a period")),
+                    required=False)
     b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="the file to write")
     b.add_argument("--sections", default=None, metavar="A,B", help="comma-separated sections (default: all)")
 
@@ -89,9 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+VALUE_FILTERS = ("business_units", "regions", "channels", "segments", "journey_stages")
+
+
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(args.start, args.end, **{k: tuple(getattr(args, k)) for k in
-                                            ("business_units", "regions", "channels", "segments", "journey_stages")})
+    return Filters(args.start, args.end, **{k: tuple(getattr(args, k)) for k in VALUE_FILTERS})
 
 
 def kpis_json(con, filters: Filters, compare: str | None) -> dict:
@@ -173,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
             from . import boardpack  # PPTX/PDF libraries load only for this command
 
             sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else None
-            result = boardpack.write(path, _filters(args), args.compare or "previous", args.out, sections,
-                                     progress=terminal_progress("slide"))
+            if (args.start is None) != (args.end is None):
+                raise ValueError("give both --start and --end, or neither for the last complete quarter")
+            filters = None if args.start is None else _filters(args)
+            result = boardpack.write(path, filters, args.compare or "previous", args.out, sections,
+                                     progress=terminal_progress("slide"),
+                                     **{k: tuple(getattr(args, k)) for k in VALUE_FILTERS})
             print(json.dumps(result))
         elif args.command in ("ingest", "uploads", "undo"):
             from . import ingest_cli

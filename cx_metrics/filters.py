@@ -108,7 +108,7 @@ class Filters:
     def comparison_rule(self, compare: Compare) -> str:
         """In words, which rule :meth:`comparison` applied: "previous calendar quarter", "previous 45 days"…"""
         if compare == "year":
-            return "same dates a year earlier"
+            return "same period last year"
         months = self.calendar_months()
         if months is None:
             return f"previous {self.days} days" if self.days > 1 else "previous day"

@@ -28,7 +28,9 @@ if kind == "custom":
     start, end = (picked[0], picked[-1]) if picked else (v.filters.start, v.filters.end)
 else:
     choices = boardpack.period_choices(first, as_of, kind)
-    label = middle.selectbox(kind.capitalize(), [c[0] for c in choices], key=f"bp_{kind}")
+    complete = boardpack.default_period(first, as_of)[:2]  # the last complete quarter comes first to mind
+    index = next((i for i, c in enumerate(choices) if c[1:] == complete), 0) if kind == "quarter" else 0
+    label = middle.selectbox(kind.capitalize(), [c[0] for c in choices], index=index, key=f"bp_{kind}")
     _, start, end = next(c for c in choices if c[0] == label)
 compare = right.radio("Compare with", list(COMPARE), index=list(COMPARE).index(v.compare), format_func=COMPARE.get,
                       key="bp_compare", horizontal=True)

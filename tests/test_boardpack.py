@@ -12,7 +12,7 @@ import io
 import json
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -93,7 +93,7 @@ def test_slides_titles_and_notes(deck):
         "Does employee experience lead customer experience?", "Units compared", "The customer journey",
         "What drives NPS", "Voice of the customer"]
     assert texts(title)[:3] == ["Demo Retail Group", "Board pack: customer and employee experience",
-                                "1 Jul – 30 Sep 2026"]
+                                "Q3 2026 (1 Jul – 30 Sep 2026)"]
     assert "Compared with the same period last year (1 Jul – 30 Sep 2025)" in texts(title)
     assert "Filters: business unit: Grocery" in texts(title)
     assert texts(summary)[0] == "Executive summary"
@@ -480,3 +480,44 @@ def test_cli_progress_redraws_one_line_on_a_terminal_and_is_silent_in_a_pipe():
     show(2, 2, "done")
     assert screen.getvalue() == "\r\033[KExecutive summary · 0/2 slides done\r\033[Kdone · 2/2 slides done\n"
     assert cli.terminal_progress("slide", io.StringIO()) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "as_of", "want"),
+    [
+        (date(2024, 1, 1), date(2026, 10, 31), (date(2026, 7, 1), date(2026, 9, 30), "the last complete quarter")),
+        (date(2024, 1, 1), date(2026, 9, 30), (date(2026, 7, 1), date(2026, 9, 30), "the last complete quarter")),
+        (date(2024, 1, 1), date(2026, 1, 1), (date(2025, 10, 1), date(2025, 12, 31), "the last complete quarter")),
+        (date(2026, 8, 10), date(2026, 8, 31), (date(2026, 8, 10), date(2026, 8, 31), "the quarter so far")),
+    ],
+)
+def test_default_period_is_the_last_complete_quarter(first, as_of, want):
+    assert boardpack.default_period(first, as_of) == want
+
+
+def test_default_period_over_every_day_of_two_years():
+    """Invariant: a whole calendar quarter, ending on or before the as-of date, and the latest such."""
+    for offset in range(0, 730, 3):
+        as_of = date(2025, 1, 1) + timedelta(days=offset)
+        start, end, _ = boardpack.default_period(date(2020, 1, 1), as_of)
+        f = Filters(start, end)
+        assert f.comparison_rule("previous") == "previous calendar quarter" and end <= as_of
+        assert (end + timedelta(days=93)) > as_of  # the next quarter is not complete yet
+
+
+def test_boardpack_without_dates_covers_the_last_complete_quarter(demo_path, tmp_path, capsys):
+    out = tmp_path / "deck.pptx"
+    code = cli.main(["boardpack", "--db", str(demo_path), "--out", str(out), "--sections", "overview"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    as_of = kpis.data_range(db.connect(demo_path, read_only=True))[1]
+    start, end, _ = boardpack.default_period(date(2000, 1, 1), as_of)
+    assert (result["start"], result["end"]) == (start.isoformat(), end.isoformat())
+    title = Presentation(str(out)).slides[0]
+    assert any("the last complete quarter" in t for t in texts(title))
+
+
+def test_boardpack_with_one_date_only_is_refused_in_one_line(demo_path, tmp_path, capsys):
+    code = cli.main(["boardpack", "--db", str(demo_path), "--out", str(tmp_path / "d.pptx"), "--start", "2026-07-01"])
+    assert code == 2
+    assert capsys.readouterr().err == "error: give both --start and --end, or neither for the last complete quarter\n"

@@ -381,7 +381,7 @@ def test_comparison_period(start, end, compare, c_start, c_end):
         (date(2026, 1, 1), date(2026, 12, 31), "previous", "previous calendar year"),
         (date(2026, 8, 1), date(2026, 10, 31), "previous", "previous 3 calendar months"),
         (date(2026, 8, 2), date(2026, 10, 31), "previous", "previous 91 days"),
-        (date(2026, 9, 1), date(2026, 9, 30), "year", "same dates a year earlier"),
+        (date(2026, 9, 1), date(2026, 9, 30), "year", "same period last year"),
     ],
 )
 def test_comparison_rule_in_words(start, end, compare, rule):

@@ -36,13 +36,14 @@ def summary_table(at) -> pd.DataFrame:
     return table.value
 
 
-def test_default_is_the_latest_quarter_against_the_previous_one(make_app, demo_db):
+def test_default_is_the_last_complete_quarter_against_the_previous_one(make_app, demo_db):
     at = board_pack(make_app, demo_db)
-    # Demo data ends on 31 Oct 2026: the latest quarter is Q4 so far, i.e. October.
+    # Demo data ends on 31 Oct 2026: Q4 has only begun, so the last complete quarter is Q3, against Q2.
     assert at.segmented_control(key="bp_kind").value == "Quarter"
-    assert at.selectbox(key="bp_quarter").value == "Q4 2026 (Oct–Dec) (to 31 Oct)"
+    assert at.selectbox(key="bp_quarter").value == "Q3 2026 (Jul–Sep)"
     assert at.radio(key="bp_compare").value == "previous"
-    want = with_con(demo_db, kpis_json, Filters(date(2026, 10, 1), date(2026, 10, 31)), "previous")
+    want = with_con(demo_db, kpis_json, Filters(date(2026, 7, 1), date(2026, 9, 30)), "previous")
+    assert want["compare"]["start"] == "2026-04-01" and want["compare"]["rule"] == "previous calendar quarter"
     table = summary_table(at)
     assert list(table.columns) == list(boardpack.SUMMARY_COLUMNS)
     nps = table[table["KPI"] == "NPS"].iloc[0]

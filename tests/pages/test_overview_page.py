@@ -130,7 +130,7 @@ def test_compare_with_same_period_last_year(make_app, demo_db):
 
     assert_tiles(at, want)
     assert tile_metric(at, "nps").proto.delta_description == "vs same period last year"
-    assert "compared with the same dates a year earlier (1 Aug – 31 Oct 2025)" in header_caption(at)
+    assert "compared with the same period last year (1 Aug – 31 Oct 2025)" in header_caption(at)
 
 
 @pytest.mark.parametrize(
