@@ -83,11 +83,21 @@ Chart = NativeChart | ImageChart
 
 @dataclass(frozen=True)
 class Table:
-    """Text cells, one row per item; ``status`` colours a row's last cell."""
+    """Text cells, one row per item; ``status`` colours a row's last cell, ``cell_status``
+    (one tuple per row, one entry per column) colours any cell: a native heatmap."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     status: tuple[str | None, ...] = ()
+    cell_status: tuple[tuple[str | None, ...], ...] = ()
+
+    def status_of(self, row: int, col: int) -> str | None:
+        """The target status colouring data cell (row, col), 0-based; None for a plain cell."""
+        if self.cell_status:
+            return self.cell_status[row][col]
+        if self.status and col == len(self.columns) - 1:
+            return self.status[row]
+        return None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Each builder calls the same cx_metrics function as its page, so the deck's
 numbers are the dashboard's. Lines, bars and columns are native PowerPoint
-charts; the units heatmap is a picture. EX comments never go into a deck.
+charts and the units heatmap a native table with coloured cells, so the deck
+has no pictures but the logo. EX comments never go into a deck.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import duckdb
 import pandas as pd
 
 from . import drivers, fmt, journey, linkage, units, voc
-from .boardpack import KeyNumber, NativeChart, Section, Series, Context, ImageChart, register
-from .charts import units as unit_figures
+from .boardpack import Context, KeyNumber, NativeChart, Section, Series, Table, register
 
 
 def _plural(n: int, word: str) -> str:
@@ -64,15 +64,24 @@ def units_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
         sentences.append(f"{r.group}: {r.kpi.upper() if r.kpi != 'engagement' else 'engagement'} "
                          f"{'fell' if r.delta < 0 else 'rose'} {abs(r.delta):.1f} to {fmt.value(r.kpi, r.value)} "
                          f"(significant).")
-    return Section("units", "Units compared", sentences[0],
-                   charts=(ImageChart("Units × KPIs", unit_figures.status_heatmap(text, status, "Units × KPIs")),),
-                   narrative=tuple(sentences),
-                   footnote="▲/▼ significant change (p < 0.05), · not significant; colour repeats the target status.")
+    if text.empty:
+        return Section("units", "Units compared", "No unit has responses in this period.",
+                       narrative=("No unit has responses in this period.",))
+    grid = Table(("Unit", *text.columns),
+                 tuple((str(unit), *(("–" if pd.isna(v) else str(v)) for v in row)) for unit, row in text.iterrows()),
+                 cell_status=tuple((None, *(None if pd.isna(s) else str(s) for s in row))
+                                   for _, row in status.iterrows()))
+    return Section("units", "Units compared", sentences[0], table=grid, narrative=tuple(sentences),
+                   footnote="▲/▼ a real change, beyond the margin of error; · within it. Green on track, amber at "
+                            "risk, red off track against the unit's target.")
 
 
 @register("journey", "Customer journey")
 def journey_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     stages = journey.stages(con, ctx.filters)
+    if stages.empty or stages["nps"].isna().all():
+        note = "No response in this period names a journey stage, so there is no journey view."
+        return Section("journey", "The customer journey", note, narrative=(note,))
     sentences = []
     weak = stages[stages["weakest"]]
     if not weak.empty:

@@ -28,7 +28,7 @@ from cx_metrics.export import layout, narrative
 from cx_metrics.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
-# Tests marked `chromium` make a PDF, or a deck with the units heat map (a picture): both
+# Tests marked `chromium` make a PDF or chart images: both
 # need kaleido's Chromium, so they skip on a machine without one (tests/conftest.py).
 Q3 = Filters(date(2026, 7, 1), date(2026, 9, 30))
 Q3_ARGS = ["--start", "2026-07-01", "--end", "2026-09-30"]
@@ -425,14 +425,29 @@ def test_which_files_draw_images(demo_path):
             for sections, pack in packs.items()} == {
         (): (False, False),  # the executive summary is a table
         ("overview",): (False, True),  # native line charts
-        ("units",): (True, True),  # the heat map is a picture
+        ("units",): (False, False),  # the heat map is a native table with coloured cells
     }
+
+
+def test_the_full_deck_has_no_picture_and_the_units_heat_map_is_a_coloured_native_table(deck):
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    _, deck = deck
+    pictures = [(i, sh.name) for i, slide in enumerate(deck.slides, start=1) for sh in slide.shapes
+                if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert pictures == []  # the demo has no logo; the logo would be the only picture
+    (units,) = [s for s in deck.slides if texts(s) and texts(s)[0] == "Units compared"]
+    (table,) = [sh.table for sh in units.shapes if sh.has_table]
+    header = [c.text for c in table.rows[0].cells]
+    assert header[0] == "Unit" and "NPS" in header
+    fills = {str(cell.fill.fore_color.rgb) for row in list(table.rows)[1:] for cell in list(row.cells)[1:]}
+    assert fills & {"1E7B34", "B06000", "B3261E"}  # target status colours the cells
 
 
 # --- The analysis sections: the deck says what the pages say ------------------------------
 
 def test_area_sections_carry_the_modules_numbers(demo_path):
-    from cx_metrics import drivers, journey, linkage, voc
+    from cx_metrics import drivers, journey, linkage, units, voc
 
     con = db.connect(demo_path)
     try:
@@ -453,7 +468,13 @@ def test_area_sections_carry_the_modules_numbers(demo_path):
         assert by_key["drivers"].charts[0].categories[0] == fmt.name(top)  # "waiting_time" reads "waiting time"
         themes = voc.themes(con, Q3, "cx", "previous")
         assert by_key["voc"].charts[0].categories == tuple(t.replace("_", " ") for t in themes["theme"])
-        assert by_key["units"].charts[0].figure is not None
+        league = units.league(con, Q3, "previous")
+        text, status = units.matrix(league)
+        grid = by_key["units"].table
+        assert grid.columns == ("Unit", *text.columns)
+        assert [r[0] for r in grid.rows] == list(text.index)
+        assert [c[1:] for c in grid.cell_status] == [tuple(None if pd.isna(v) else v for v in row)
+                                                      for _, row in status.iterrows()]
     finally:
         con.close()
 

@@ -99,15 +99,15 @@ def _table(p: _Page, table: Table, box: Box, brand: config.Branding) -> None:
     size, widths = layout.table_widths(table.columns, table.rows, box.w, 14, 9)
     row_h = min(box.h / (len(table.rows) + 1), size * 3.4)
     for r, row in enumerate([table.columns, *table.rows]):
-        status = table.status[r - 1] if r and table.status else None
         x = box.x
         for c, (value, w) in enumerate(zip(row, widths)):
+            status = table.status_of(r - 1, c) if r else None
             cell = Box(x, box.y + r * row_h, w, row_h)
             colour = TEXT
             if r == 0:
                 p.rect(cell, brand.primary)
                 colour = "FFFFFF"
-            elif c == len(row) - 1 and status in STATUS_FILL:
+            elif status in STATUS_FILL:
                 p.rect(cell, STATUS_FILL[status])
                 colour = "FFFFFF"
             else:

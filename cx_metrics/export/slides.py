@@ -203,8 +203,8 @@ def _table(slide, table: Table, box: Box, brand: config.Branding) -> None:
     for r in range(len(table.rows) + 1):
         t.rows[r].height = Pt(row_h)
     for r, row in enumerate([table.columns, *table.rows]):
-        status = table.status[r - 1] if r and table.status else None
         for c, value in enumerate(row):
+            status = table.status_of(r - 1, c) if r else None
             cell = t.cell(r, c)
             cell.margin_left = cell.margin_right = Pt(layout.INSET_X)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
@@ -214,7 +214,7 @@ def _table(slide, table: Table, box: Box, brand: config.Branding) -> None:
             cell.fill.solid()
             if r == 0:
                 cell.fill.fore_color.rgb, font.color.rgb = _rgb(brand.primary), _rgb("FFFFFF")
-            elif c == len(row) - 1 and status in STATUS_FILL:
+            elif status in STATUS_FILL:
                 cell.fill.fore_color.rgb, font.color.rgb = _rgb(STATUS_FILL[status]), _rgb("FFFFFF")
             else:
                 cell.fill.fore_color.rgb = _rgb("FFFFFF" if r % 2 else "F4F6F9")
