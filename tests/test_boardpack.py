@@ -542,3 +542,23 @@ def test_boardpack_with_one_date_only_is_refused_in_one_line(demo_path, tmp_path
     code = cli.main(["boardpack", "--db", str(demo_path), "--out", str(tmp_path / "d.pptx"), "--start", "2026-07-01"])
     assert code == 2
     assert capsys.readouterr().err == "error: give both --start and --end, or neither for the last complete quarter\n"
+
+
+def test_a_database_with_little_data_still_gives_a_whole_deck(tmp_path, capsys):
+    """Customer scores only: no journey stage, no employee answers, no comments, no attribute ratings.
+    Every section says what it lacks in a sentence; none crashes the deck."""
+    path = tmp_path / "thin.duckdb"
+    con = db.connect(path)
+    con.execute("INSERT INTO cx_responses (response_id, submitted_at, business_unit, nps, csat) "
+                "SELECT 'r' || i, TIMESTAMP '2026-04-01' + INTERVAL (i % 183) DAY, 'A', i % 11, 1 + i % 5 "
+                "FROM range(400) t(i)")
+    db.bump_data_version(con)
+    con.close()
+    code = cli.main(["boardpack", "--db", str(path), "--out", str(tmp_path / "thin.pptx")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["start"], result["end"]) == ("2026-07-01", "2026-09-30")
+    slides = Presentation(str(tmp_path / "thin.pptx")).slides
+    journey_slide = [s for s in slides if texts(s) and texts(s)[0] == "The customer journey"]
+    assert any("No response in this period names a journey stage" in t for t in texts(journey_slide[0]))
