@@ -23,15 +23,29 @@ uploaded = st.file_uploader("Survey file", type=["csv", "tsv", "txt", "xlsx", "p
 
 
 def parsed_file():
-    """The uploaded file, read once per upload (kept in the session)."""
+    """The uploaded file, read once per upload (kept in the session): its size is checked first,
+    then it is streamed from the upload to the staging file."""
     key = (uploaded.file_id, uploaded.name)
     if st.session_state.get("_parsed_key") != key:
         st.session_state["_parsed_key"] = key
         try:
-            st.session_state["_parsed"] = ingest.read_file(uploaded.getvalue(), uploaded.name)
+            st.session_state["_parsed"] = ingest.read_file(uploaded, uploaded.name)
         except ingest.IngestError as exc:
             st.session_state["_parsed"] = exc
     return st.session_state["_parsed"]
+
+
+def progress_bar(label: str):
+    """(an st.progress bar, the ``progress(done, total, stage)`` callback validate and load report to)."""
+    bar = st.progress(0.0, text=f"{label}…")
+
+    def update(done: int, total: int | None, stage: str) -> None:
+        if total:
+            bar.progress(min(done / total, 1.0), text=f"{label}: {stage}, {done:,} of {total:,} rows")
+        else:
+            bar.progress(0.0, text=f"{label}: {stage}…")
+
+    return bar, update
 
 
 if uploaded is not None:
@@ -53,8 +67,8 @@ if uploaded is not None:
                                     key="mapping_file")
     if mapping_file is not None:
         try:
-            suggested = ingest.Mapping.from_json(json.loads(mapping_file.getvalue().decode("utf-8")))
-        except (ValueError, ingest.IngestError) as exc:
+            suggested = ingest.Mapping.from_bytes(mapping_file.getvalue(), mapping_file.name)
+        except ingest.IngestError as exc:
             st.error(f"This mapping file cannot be used: {exc}")
             st.stop()
         if suggested.kind != kind:
@@ -136,12 +150,15 @@ if uploaded is not None:
             st.success(f"Saved profile “{profile}”.")
 
     st.subheader("2. Check")
+    bar, update = progress_bar("Checking")
     with cursor() as cur:
         try:
-            report = ingest.validate(cur, parsed, mapping)
+            report = ingest.validate(cur, parsed, mapping, progress=update)
         except ingest.IngestError as exc:
+            bar.empty()
             st.error(f"The mapping cannot be applied: {exc}")
             st.stop()
+    bar.empty()
     if report.duplicate_of is not None:
         st.info(f"This exact file is already loaded (upload {report.duplicate_of}): nothing to load. To load it "
                 "again, undo that upload below first.", icon=":material/task_alt:")
@@ -167,10 +184,19 @@ if uploaded is not None:
             format_func={"reject": "Reject the whole file", "skip": "Load the valid rows, skip the reported ones"}.get,
         )
         if st.button("Load into the dashboard", key="load_file", type="primary"):
-            with writing() as con:
-                result = ingest.load(con, parsed, mapping, on_error=on_error, actor=user.email)
-            if result.rejected or result.upload_id is None:
+            bar, update = progress_bar("Loading")
+            try:
+                with writing() as con:
+                    result = ingest.load(con, parsed, mapping, on_error=on_error, actor=user.email, progress=update)
+            except ingest.IngestError as exc:
+                bar.empty()
+                st.error(f"Nothing was loaded: {exc}")
+                st.stop()
+            bar.empty()
+            if result.rejected:
                 st.error(result.message or "Nothing was loaded.")
+            elif result.upload_id is None:
+                st.info(result.message or "Nothing was loaded.", icon=":material/task_alt:")
             else:
                 skipped = f"; skipped {result.rows_skipped:,}" if result.rows_skipped else ""
                 st.session_state["_last_load"] = (f"Loaded {result.rows_loaded:,} rows (upload {result.upload_id})"

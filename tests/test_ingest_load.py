@@ -211,7 +211,9 @@ def test_blank_rows_are_ignored_and_line_numbers_still_match_the_file(con):
     r = load(con, read_file(data, "b.csv"), Mapping("cx", {h: h for h in ("response_id", "submitted_at", "comment",
                                                                            "nps")}), actor="t", on_error="skip")
     assert (r.rows_loaded, r.rows_skipped) == (2, 1) and "3 blank row(s) ignored" in r.notices
-    assert [(p["line"], p["value"]) for p in r.problems] == [(4, "x")]  # header 1, A1 2, blank 3, A2 4
+    # a line is where the record starts in the file: header 1, A1 2-4 (its comment holds two line
+    # breaks), blank 5, A2 6
+    assert [(p["line"], p["value"]) for p in r.problems] == [(6, "x")]
     assert con.execute("SELECT comment FROM cx_responses WHERE response_id = 'A1'").fetchone()[0] \
         == "line one\r\n\r\nline three"
 

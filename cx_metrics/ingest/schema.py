@@ -48,8 +48,10 @@ def iso_timestamp(expr: str) -> str:
 
 def date_shaped(expr: str) -> str:
     """SQL: ``expr`` when it is shaped like a slash or dot date (10/5/26, 05.10.2026, 2026/10/05 ...),
-    else NULL. strptime runs only on those: each format that fails costs about as much as a success."""
-    return rf"CASE WHEN regexp_matches({expr}, '^\d{{1,4}}[/.]\d{{1,2}}[/.]\d{{1,4}}') THEN {expr} END"
+    else NULL. strptime runs only on those: each format that fails costs about as much as a success
+    (and the regular expression only on text with a slash or a dot: not on plain numbers)."""
+    return (rf"CASE WHEN (contains({expr}, '/') OR contains({expr}, '.')) "
+            rf"AND regexp_matches({expr}, '^\d{{1,4}}[/.]\d{{1,2}}[/.]\d{{1,4}}') THEN {expr} END")
 
 
 def fields(kind: str) -> tuple[str, ...]:

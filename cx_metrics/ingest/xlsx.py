@@ -6,15 +6,16 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from typing import BinaryIO
 
 from .errors import IngestError
 from .read import MAX_XLSX_RATIO, MAX_XLSX_UNCOMPRESSED
 
 
-def check_zip(data: bytes, name: str) -> None:
+def check_zip(f: BinaryIO, name: str) -> None:
     """Refuse archives that would expand too far (zip bombs) before anything opens them."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(f)
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise IngestError(f"{name}: not a readable XLSX file (the zip container is damaged)") from None
@@ -40,18 +41,19 @@ def _cell(value) -> str:
     return str(value)
 
 
-def xlsx_to_csv(data: bytes, name: str) -> str:
-    """The first worksheet as CSV text (values, not formulas)."""
-    check_zip(data, name)
+def xlsx_to_csv(f: BinaryIO, name: str, out: BinaryIO) -> None:
+    """Write the first worksheet of the workbook ``f`` to ``out`` as UTF-8 CSV (values, not formulas)."""
+    check_zip(f, name)
+    f.seek(0)
     import openpyxl
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:  # pragma: no cover - defusedxml is a pinned requirement
         raise IngestError("XLSX uploads need the defusedxml package")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text, lineterminator="\n")
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(f, read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]
             for row in sheet.iter_rows(values_only=True):
@@ -65,4 +67,6 @@ def xlsx_to_csv(data: bytes, name: str) -> str:
         if "Entit" in kind or "DTD" in kind:
             raise IngestError(f"{name}: refused, the workbook's XML declares entities (a billion-laughs attack?)") from None
         raise IngestError(f"{name}: not a readable XLSX file") from None
-    return out.getvalue()
+    finally:
+        text.flush()
+        text.detach()  # leaves ``out`` open for the caller
