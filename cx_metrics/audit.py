@@ -24,6 +24,7 @@ ACTIONS = (
     "undo",
     "mapping_saved",
     "targets_saved",
+    "materiality_saved",
     "themes_saved",
     "roles_saved",
     "roles_file_changed",

@@ -17,6 +17,7 @@ before it is formatted, so the deck and the CLI cannot disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ STATUS_TEXT = {"on track": "On track", "at risk": "At risk", "off track": "Off t
 
 @dataclass(frozen=True)
 class KeyNumber:
-    """A headline figure: ``label`` ('NPS'), ``value`` ('16.6'), ``detail`` ('−1.2 pts, not significant')."""
+    """A headline figure: ``label`` ('NPS'), ``value`` ('16.6'), ``detail`` ('−1.2 pts · about the same')."""
 
     label: str
     value: str
@@ -121,7 +122,7 @@ class BoardPack:
     compare: Compare
     comparison: Filters
     as_of: date
-    #: Executive summary first, then the chosen sections.
+    #: The headline (when chosen), the executive summary, then the chosen sections.
     sections: tuple[Section, ...]
     #: The KPIs as numbers (:func:`scorecard_table`), for downloads.
     scorecard: pd.DataFrame | None = None
@@ -167,6 +168,16 @@ class Context:
     #: The scorecard as ``python -m cx_metrics kpis`` prints it (2 decimals).
     json: dict[str, dict]
     branding: config.Branding
+    #: Each KPI's smallest change that matters (:func:`cx_metrics.kpis.materiality`).
+    material: dict[str, float] = dataclasses.field(default_factory=lambda: dict(kpis.MATERIALITY_DEFAULTS))
+
+    def sentence(self, key: str) -> str:
+        """:func:`narrative.kpi_sentence` for ``key`` in this pack."""
+        return narrative.kpi_sentence(key, self.json[key], self.comparison_text, self.material[key])
+
+    def verdict(self, key: str) -> str | None:
+        """'rise', 'fall', 'same' or None: :func:`cx_metrics.kpis.verdict` with this pack's thresholds."""
+        return kpis.verdict(key, self.json[key], self.material[key])
 
     @property
     def comparison_text(self) -> str:
@@ -212,7 +223,8 @@ def build(
     period_note: str | None = None,
 ) -> BoardPack:
     """The board pack for ``filters`` against ``compare``: executive summary and ``sections``
-    (default: every registered section, in registry order).
+    (default: every registered section, in registry order; those in :data:`BEFORE_SUMMARY` come
+    before the summary).
 
     ``progress(done, total, title)`` is called before each slide is built and once at the end.
 
@@ -229,10 +241,13 @@ def build(
         raise NoData(f"no responses between {filters.start} and {filters.end} for {filters.describe()}; {span}")
     ov = overview(con, filters, compare, "month")
     as_of = kpis.data_range(con)[1]
-    ctx = Context(filters, compare, as_of, ov, {k: t.score.as_json() for k, t in ov.tiles.items()}, branding)
+    ctx = Context(filters, compare, as_of, ov, {k: t.score.as_json() for k, t in ov.tiles.items()}, branding,
+                  kpis.materiality(con))
     chosen = [k for k in SECTIONS if sections is None or k in sections]
-    steps = [("Executive summary", lambda: executive_summary(ctx))]
-    steps += [(SECTIONS[k].title, lambda k=k: SECTIONS[k].build(con, ctx)) for k in chosen]
+    chosen.sort(key=lambda k: k not in BEFORE_SUMMARY)  # stable: the headline first, then registry order
+    first = sum(k in BEFORE_SUMMARY for k in chosen)
+    steps = [(SECTIONS[k].title, lambda k=k: SECTIONS[k].build(con, ctx)) for k in chosen]
+    steps.insert(first, ("Executive summary", lambda: executive_summary(ctx)))
     built = []
     for done, (title, make) in enumerate(steps):
         if progress is not None:
@@ -323,7 +338,8 @@ def scorecard_table(ov: Overview) -> pd.DataFrame:
 
 # --- Executive summary ----------------------------------------------------------------
 
-SUMMARY_COLUMNS = ("KPI", "Value", "95% CI", "n", "Change", "Significance", "Target", "Status")
+SUMMARY_COLUMNS = ("KPI", "Value", "95% range", "n", "Change", "Verdict", "Target", "Status")
+VERDICT_TEXT = {"rise": "Rose", "fall": "Fell", "same": "About the same", None: "—"}
 
 
 def _not_shown(reason: str) -> str:
@@ -331,35 +347,36 @@ def _not_shown(reason: str) -> str:
     return "Hidden" if reason == "hidden" else "—"
 
 
-def _summary_row(key: str, j: dict, tile) -> tuple[str, ...]:
+def _summary_row(key: str, j: dict, tile, verdict: str | None) -> tuple[str, ...]:
     if j.get("reason"):
         return (kpis.KPIS[key].label, _not_shown(j["reason"]), fmt.reason(j["reason"]), "—", "—", "—", fmt.value(key, tile.target), STATUS_TEXT[None] if tile.target is None else "—")
     ci = "—" if j["ci_low"] is None else f"{fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])}"
-    p = j.get("p_value")
-    sig = "—" if p is None else ("Significant" if j["significant"] else "Not significant") + f" ({narrative._p(p)})"
     n = "—" if not j["n"] else f"{j['n']:,}" + (" (low base)" if j.get("low_base") else "")
-    return (kpis.KPIS[key].label, fmt.value(key, j["value"]), ci, n, fmt.delta(key, j.get("delta")) or "—", sig,
+    return (kpis.KPIS[key].label, fmt.value(key, j["value"]), ci, n, fmt.delta(key, j.get("delta")) or "—",
+            VERDICT_TEXT[verdict],
             fmt.value(key, tile.target), STATUS_TEXT[tile.status])
 
 
 def executive_summary(ctx: Context) -> Section:
-    """The KPI table (value, 95% CI, n, change, significance, target, status) and its story."""
+    """The KPI table (value, 95% range, n, change, verdict, target, status) and its story."""
     tiles = ctx.overview.tiles
-    rows = tuple(_summary_row(k, ctx.json[k], tiles[k]) for k in TILE_KPIS)
-    significant = {k: ctx.json[k]["delta"] for k in TILE_KPIS if ctx.json[k].get("significant")}
-    headline = narrative.summary_sentence({k: tiles[k].status for k in TILE_KPIS}, significant)
+    rows = tuple(_summary_row(k, ctx.json[k], tiles[k], ctx.verdict(k)) for k in TILE_KPIS)
+    moves = {k: ctx.json[k]["delta"] for k in TILE_KPIS if ctx.verdict(k) in ("rise", "fall")}
+    headline = narrative.summary_sentence({k: tiles[k].status for k in TILE_KPIS}, moves)
     sentences = [headline]
     for k in TILE_KPIS:
         target = narrative.target_sentence(k, tiles[k].status, tiles[k].target)
-        sentences.append(" ".join(filter(None, [narrative.kpi_sentence(k, ctx.json[k], ctx.comparison_text), target])))
+        sentences.append(" ".join(filter(None, [ctx.sentence(k), target])))
     return Section(
         key="summary",
         title="Executive summary",
         headline=headline,
         table=Table(SUMMARY_COLUMNS, rows, tuple(tiles[k].status for k in TILE_KPIS)),
         narrative=tuple(sentences),
-        footnote=(f"Change against {ctx.comparison_text}; significant when p < 0.05. On track: at or above target; "
-                  "at risk: below, but the target is inside the 95% CI; off track: otherwise."),
+        footnote=(f"Change against {ctx.comparison_text}. Rose or fell: beyond the margin of error and at least "
+                  f"{fmt.delta('nps', ctx.material['nps']).lstrip('+')} for NPS, "
+                  f"{fmt.delta('csat', ctx.material['csat']).lstrip('+')} for percentages. On track: at or above "
+                  "target; at risk: below it, but the target is inside the 95% range; off track: otherwise."),
     )
 
 
@@ -370,7 +387,7 @@ def _key_number(ctx: Context, key: str) -> KeyNumber:
     if j.get("reason"):
         return KeyNumber(kpis.KPIS[key].label, _not_shown(j["reason"]), fmt.reason(j["reason"]), key)
     if j.get("delta") is not None:
-        detail = f"{fmt.delta(key, j['delta'])} · {'significant' if j['significant'] else 'not significant'}"
+        detail = f"{fmt.delta(key, j['delta'])} · {VERDICT_TEXT[ctx.verdict(key)].lower()}"
     else:
         detail = f"n = {j['n']:,}" if j["n"] else "no responses"
     return KeyNumber(kpis.KPIS[key].label, fmt.value(key, j["value"]), detail, key)
@@ -407,7 +424,7 @@ def overview_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
         _trend_chart(ctx, "nps", "Customers: NPS by month", b.cx_colour),
         _trend_chart(ctx, "enps", "Employees and partners: eNPS by month", b.ex_colour),
     )
-    sentences = [narrative.kpi_sentence(k, ctx.json[k], ctx.comparison_text) for k in ("nps", "enps")]
+    sentences = [ctx.sentence(k) for k in ("nps", "enps")]
     sentences += [s for k in ("nps", "enps") if (s := narrative.trend_sentence(k, list(zip(*monthly_trend(ctx, k)))))]
     window = trend_window(ctx.filters)
     return Section(
@@ -498,7 +515,9 @@ def write(db_path, filters: Filters | None, compare: Compare, out, sections: tup
 
 #: Modules (under cx_metrics) whose import registers their sections with :func:`register`,
 #: in slide order after the overview. Each analysis area adds its module name here.
-SECTION_MODULES: tuple[str, ...] = ("boardpack_areas",)
+SECTION_MODULES: tuple[str, ...] = ("boardpack_areas", "boardpack_story")
+#: Registered sections that come before the executive summary (the pack's three messages).
+BEFORE_SUMMARY: tuple[str, ...] = ("headline",)
 
 for _name in SECTION_MODULES:
     importlib.import_module(f"{__package__}.{_name}")

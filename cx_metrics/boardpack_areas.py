@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import drivers, fmt, journey, linkage, units, voc
+from . import drivers, fmt, journey, kpis, linkage, units, voc
 from .boardpack import Context, KeyNumber, NativeChart, Section, Series, Table, register
 
 
@@ -30,27 +30,27 @@ def cx_ex_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     if best is not None:
         row = table.set_index("lag").loc[best]
         sentences.append(
-            f"In these data, changes in eNPS have preceded changes in NPS by about {_plural(best, 'month')} "
-            f"(within-unit r = {row['r']:.2f}, 95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}).")
+            f"In these data, changes in eNPS have come before changes in NPS by about {_plural(best, 'month')} "
+            f"(correlation within units {row['r']:.2f}, 95% range {row['ci_low']:.2f} to {row['ci_high']:.2f}).")
     if not warning.empty:
         names = ", ".join(warning["business_unit"])
-        sentences.append(f"eNPS fell significantly over the last three months in {names}"
+        sentences.append(f"eNPS fell beyond the margin of error over the last three months in {names}"
                          + (f"; customer scores have tended to follow about {best} months later." if best else "."))
     else:
-        sentences.append("No unit's eNPS fell significantly over the last three months.")
+        sentences.append("No unit's eNPS fell beyond the margin of error over the last three months.")
     sentences.append("Correlation is not causation: other causes can move both scores.")
     key_numbers = (
         KeyNumber("Strongest lag", "—" if best is None else _plural(best, "month"), "eNPS ahead of NPS"),
         KeyNumber("Units in early warning", str(len(warning)), ", ".join(warning["business_unit"][:3])),
     )
-    chart = NativeChart("column", "Within-unit correlation: eNPS now vs NPS k months later",
-                        tuple(f"k={k}" for k in table["lag"]),
+    chart = NativeChart("column", "How closely eNPS now tracks NPS some months later",
+                        tuple(_plural(int(k), "month") + " later" for k in table["lag"]),
                         (Series("r", tuple(None if pd.isna(r) else round(float(r), 3) for r in table["r"]),
-                                ctx.branding.ex_colour),), number_format="0.00", y_title="r")
+                                ctx.branding.ex_colour),), number_format="0.00", y_title="Correlation")
     return Section("cx_ex", "Does employee experience lead customer experience?", sentences[0] if sentences else "",
                    key_numbers, (chart,), narrative=tuple(sentences),
-                   footnote="Within-unit correlations of monthly eNPS with NPS k months later, unit means removed; "
-                            "95% CIs by Fisher z.")
+                   footnote="Correlation, within each unit, of monthly eNPS with NPS some months later "
+                            "(1 = move together, 0 = unrelated). How it is calculated: see the README.")
 
 
 @register("units", "Units compared")
@@ -61,9 +61,8 @@ def units_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     moved = table[table["significant"].fillna(False).astype(bool)]
     sentences = [f"NPS is off track in {_plural(len(off), 'unit')}" + (f": {', '.join(off)}." if off else ".")]
     for r in moved.sort_values("delta").head(3).itertuples():
-        sentences.append(f"{r.group}: {r.kpi.upper() if r.kpi != 'engagement' else 'engagement'} "
-                         f"{'fell' if r.delta < 0 else 'rose'} {abs(r.delta):.1f} to {fmt.value(r.kpi, r.value)} "
-                         f"(significant).")
+        sentences.append(f"{r.group}: {kpis.KPIS[r.kpi].label} {'fell' if r.delta < 0 else 'rose'} "
+                         f"{abs(r.delta):.1f} to {fmt.value(r.kpi, r.value)}, beyond the margin of error.")
     if text.empty:
         return Section("units", "Units compared", "No unit has responses in this period.",
                        narrative=("No unit has responses in this period.",))
@@ -106,14 +105,16 @@ def drivers_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     fix = [fmt.name(a) for a in t[t["quadrant"] == "fix first"]["attribute"]]
     top = fmt.name(str(t["attribute"].iloc[0]))
     sentences = [f"{top[:1].upper() + top[1:]} matters most for NPS ({t['pct'].iloc[0]:.0f}% of what the ratings "
-                 f"explain; R² = {result.r2:.2f})."]
+                 f"explain; together the ratings explain {result.r2 * 100:.0f}% of the differences in NPS)."]
     if fix:
         sentences.append(f"Fix first: {', '.join(fix)} — important and rated below average.")
-    chart = NativeChart("bar", "Relative importance for NPS (% of R²)", tuple(fmt.name(a) for a in t["attribute"]),
-                        (Series("% of R²", tuple(round(float(p), 1) for p in t["pct"]), ctx.branding.cx_colour),),
+    chart = NativeChart("bar", "What matters most for NPS (% of what the ratings explain)",
+                        tuple(fmt.name(a) for a in t["attribute"]),
+                        (Series("% explained", tuple(round(float(p), 1) for p in t["pct"]), ctx.branding.cx_colour),),
                         number_format='0"%"')
     return Section("drivers", "What drives NPS", sentences[0], charts=(chart,), narrative=tuple(sentences),
-                   footnote=f"Johnson's relative weights. {result.note}")
+                   footnote=f"Each rating's share of what the ratings explain together (method: see the README); "
+                            f"{result.n:,} responses with ratings.")
 
 
 @register("voc", "Voice of the customer")
@@ -124,7 +125,7 @@ def voc_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     rising = [fmt.name(t) for t in themes[themes["rising"]]["theme"]]
     top = themes.iloc[0]
     sentences = [f"Customers talk most about {fmt.name(top['theme'])} ({top['share_pct']:.0f}% of comments)."]
-    sentences.append(f"Rising: {', '.join(rising)}." if rising else "No theme rose significantly.")
+    sentences.append(f"Rising: {', '.join(rising)}." if rising else "No theme rose beyond the margin of error.")
     chart = NativeChart("bar", "Share of customer comments by theme", tuple(fmt.name(t) for t in themes["theme"]),
                         (Series("% of comments", tuple(round(float(s), 1) for s in themes["share_pct"]),
                                 ctx.branding.cx_colour),), number_format='0"%"')

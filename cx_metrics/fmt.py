@@ -39,13 +39,31 @@ def delta(kpi: str, d: float | None) -> str | None:
 
 
 def interval(kpi: str, s: Score) -> str:
+    """'95% range 15.9 to 17.9': where the true value lies, 19 times in 20."""
     if s.ci_low is None:
-        return "no interval"
-    return f"95% CI {value(kpi, s.ci_low)} to {value(kpi, s.ci_high)}"
+        return "no range"
+    return f"95% range {value(kpi, s.ci_low)} to {value(kpi, s.ci_high)}"
+
+
+#: A change's verdict (:func:`cx_metrics.kpis.verdict`) in words for executives.
+VERDICTS = {
+    "rise": "▲ Rose: beyond the margin of error",
+    "fall": "▼ Fell: beyond the margin of error",
+    "small": "About the same: too small to matter",
+    "same": "About the same: within the margin of error",
+    None: "No comparison",
+}
+
+
+def verdict(verdict: str | None, s: Score) -> str:
+    """The words for ``verdict`` ('rise', 'fall', 'same' or None) of score ``s``."""
+    if verdict == "same" and s.significant:
+        return VERDICTS["small"]
+    return VERDICTS[verdict]
 
 
 def significance(s: Score) -> str:
-    """Plain words for the comparison: never colour alone."""
+    """The test behind a comparison, for analysts (a tooltip): 'significant change (p = 0.003)'."""
     if s.p_value is None:
         return "no comparison"
     p = "p < 0.001" if s.p_value < 0.001 else f"p = {s.p_value:.3f}"

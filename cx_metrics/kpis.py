@@ -20,6 +20,7 @@ Rules common to every KPI:
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -537,6 +538,57 @@ def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame, *, actor: 
         con.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+#: The smallest change a headline calls a rise or fall (besides being beyond the margin of error):
+#: 2 points for NPS-style scores, 1 point for percentages, 0.1 on the 1-7 effort scale.
+MATERIALITY_DEFAULTS = {k: {"nps": 2.0, "share": 1.0, "ratio": 1.0, "mean": 0.1}[KPIS[k].method] for k in KPIS}
+
+
+def materiality(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Each KPI's smallest change that matters: the saved values (Settings) over :data:`MATERIALITY_DEFAULTS`."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'materiality'").fetchall()
+    saved = json.loads(row[0][0]) if row else {}
+    return {k: float(saved.get(k, v)) for k, v in MATERIALITY_DEFAULTS.items()}
+
+
+def save_materiality(con: duckdb.DuckDBPyConnection, values: dict[str, float], *, actor: str) -> None:
+    """Save the smallest changes that matter (one transaction, audited, data version bumped).
+
+    Raises ValueError for an unknown KPI or a value that is not a number of at least 0.
+    """
+    clean = {}
+    for key, value in values.items():
+        if key not in KPIS:
+            raise ValueError(f"unknown KPI {key!r}; use one of {', '.join(KPIS)}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{KPIS[key].label}: {value!r} is not a number") from None
+        if not number >= 0:  # also refuses NaN
+            raise ValueError(f"{KPIS[key].label}: the smallest change that matters cannot be below 0")
+        clean[key] = number
+    con.execute("BEGIN TRANSACTION")
+    try:
+        before = materiality(con)
+        con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('materiality', ?)",
+                    [json.dumps(before | clean, sort_keys=True)])
+        audit.record(con, actor, "materiality_saved", "materiality", {"before": before, "after": before | clean})
+        db.bump_data_version(con)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def verdict(key: str, j: dict, minimum: float) -> str | None:
+    """'rise' or 'fall' when a change is beyond the margin of error *and* at least ``minimum``;
+    'same' otherwise; None when there is nothing to compare. ``j`` is :meth:`Score.as_json`."""
+    if j.get("delta") is None:
+        return None
+    if j.get("significant") and abs(j["delta"]) >= minimum - 1e-9:
+        return "rise" if j["delta"] > 0 else "fall"
+    return "same"
 
 
 def target_for(con: duckdb.DuckDBPyConnection, kpi: str, filters: Filters) -> float | None:

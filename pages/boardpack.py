@@ -35,7 +35,7 @@ else:
 compare = right.radio("Compare with", list(COMPARE), index=list(COMPARE).index(v.compare), format_func=COMPARE.get,
                       key="bp_compare", horizontal=True)
 sections = st.multiselect(
-    "Sections (after the title slide and the executive summary)", list(boardpack.SECTIONS),
+    "Sections (the headline comes before the executive summary, the others after it)", list(boardpack.SECTIONS),
     default=list(boardpack.SECTIONS), format_func=lambda k: boardpack.SECTIONS[k].title, key="bp_sections",
 )
 org = st.text_input("Organisation name", value=brand.org_name, key="bp_org",

@@ -43,15 +43,19 @@ header.caption(
 )
 
 
+minimum = load(kpis.materiality)
+
+
 def tile(key: str) -> None:
     t = data.tiles[key]
     s, k = t.score, kpis.KPIS[key]
+    verdict = kpis.verdict(key, {"delta": s.delta, "significant": s.significant}, minimum[key])
     spark = data.sparklines[(data.sparklines["kpi"] == key)]["value"].dropna().tolist()
     with st.container(border=True, key=f"tile_{key}"):
         st.metric(
             k.label, fmt.value(key, s.value), fmt.delta(key, s.delta),
             delta_description=f"vs {COMPARE[compare].lower()}" if s.delta is not None else None,
-            chart_data=spark or None, delta_color="normal" if s.significant else "off", help=kpis.__dict__[key].__doc__.split("\n\n")[0],
+            chart_data=spark or None, delta_color="normal" if verdict in ("rise", "fall") else "off", help=kpis.__dict__[key].__doc__.split("\n\n")[0],
         )
         if s.reason:  # an employee figure with nothing to show, and why
             why = fmt.reason(s.reason)
@@ -67,10 +71,10 @@ def tile(key: str) -> None:
             return
         st.caption(f"n = {s.n:,} {BASE.get(key, 'responses')} · {fmt.interval(key, s)}"
                    + (f" · {s.top_box:.0f}% answer 5–7" if s.top_box is not None else ""))
-        marker = "▲" if (s.delta or 0) > 0 else "▼"
-        st.caption(f"{marker} {fmt.significance(s)}" if s.significant else fmt.significance(s))
+        st.caption(fmt.verdict(verdict, s), help=f"For analysts: {fmt.significance(s)}; a change counts from "
+                   f"{fmt.delta(key, minimum[key]).lstrip('+')} (Settings).")
         if s.low_base:
-            st.caption(":material/warning: Low base (n < 30): read with care.")
+            st.caption(":material/warning: Few people answered (fewer than 30): read with care.")
         if t.status:
             colour, icon = STATUS_BADGE[t.status]
             st.badge(f"{t.status.capitalize()} · target {fmt.value(key, t.target)}", color=colour, icon=icon)
@@ -82,8 +86,8 @@ with tiles_area:
         for col, key in zip(st.columns(len(keys)), keys):
             with col:
                 tile(key)
-    st.caption("Sparklines show the last 12 months. Arrows are coloured only when the change is "
-               "statistically significant (p < 0.05).")
+    st.caption("Sparklines show the last 12 months. A change is coloured, and called a rise or a fall, only "
+               "when it is beyond the margin of error and big enough to matter (thresholds in Settings).")
     table_downloads(scorecard_table(data), f"kpis-{f.start}-to-{f.end}", "overview_kpis")
 
 window = trend_window(f)
@@ -92,14 +96,14 @@ left, right = st.columns(2)
 with left:
     chart(
         charts.trend(data.trend, "nps", x_range, charts.CX_COLOUR, data.tiles["nps"].target,
-                     title="Customers: NPS with 95% CI", highlight=(f.start, f.end)),
+                     title="Customers: NPS with its 95% range", highlight=(f.start, f.end)),
         key="trend_nps",
     )
 with right:
     chart(
         charts.trend(data.trend, "enps", x_range, charts.EX_COLOUR, data.tiles["enps"].target,
-                     title="Employees and partners: eNPS with 95% CI", highlight=(f.start, f.end)),
+                     title="Employees and partners: eNPS with its 95% range", highlight=(f.start, f.end)),
         key="trend_enps",
     )
-st.caption(f"Trends cover {fmt.period(window.start, window.end)} by {grain}; the band is the 95% confidence "
-           "interval. Employee figures are monthly, from groups of at least 5 people (a gap: no such group).")
+st.caption(f"Trends cover {fmt.period(window.start, window.end)} by {grain}; the band is the 95% range. "
+           "Employee figures are monthly, from groups of at least 5 people (a gap: no such group).")

@@ -1,4 +1,4 @@
-"""Settings: KPI targets (saved to DuckDB) and facts about the database."""
+"""Settings: KPI targets, the changes that matter (saved to DuckDB) and facts about the database."""
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +38,28 @@ if st.button("Save targets", key="save_targets", type="primary"):
     else:
         st.success(f"Saved {saved} targets. Every page now uses them.")
 table_downloads(current, "targets", "targets")
+
+st.subheader("Changes that matter")
+st.write(
+    "A headline calls a KPI's change a rise or a fall only when it is beyond the margin of error **and** at "
+    "least this big; smaller changes read \"about the same\", however many people answered. The board pack "
+    "and the overview use these values."
+)
+minimum = load(kpis.materiality)
+cols = st.columns(len(minimum))
+chosen = {
+    key: col.number_input(kpis.KPIS[key].label, min_value=0.0, value=float(value), step=0.5 if value >= 1 else 0.05,
+                          key=f"material_{key}", help="points" if kpis.KPIS[key].method != "mean" else "scale points")
+    for col, (key, value) in zip(cols, minimum.items())
+}
+if st.button("Save thresholds", key="save_materiality"):
+    try:
+        with writing() as con:
+            kpis.save_materiality(con, chosen, actor=user.email)
+    except ValueError as exc:
+        st.error(f"Thresholds not saved: {exc}")
+    else:
+        st.success("Saved. Headlines now use these thresholds.")
 
 st.subheader("Database")
 with cursor() as cur:

@@ -72,7 +72,11 @@ def texts(slide) -> list[str]:
 
 
 #: Every registered section, in deck order (the default deck has them all).
-ALL_SECTIONS = ["overview", "cx_ex", "units", "journey", "drivers", "voc"]
+ALL_SECTIONS = ["overview", "cx_ex", "units", "journey", "drivers", "voc", "quotes", "actions"]
+#: The default deck's sections: the headline comes before the executive summary (boardpack.BEFORE_SUMMARY).
+DECK_SECTIONS = ["headline", "summary", *ALL_SECTIONS]
+#: Slide indexes (0 is the title slide) of the executive summary and the overview.
+SUMMARY, OVERVIEW = DECK_SECTIONS.index("summary") + 1, DECK_SECTIONS.index("overview") + 1
 
 
 def table_rows(slide) -> list[list[str]]:
@@ -85,13 +89,14 @@ def table_rows(slide) -> list[list[str]]:
 @pytest.mark.chromium
 def test_slides_titles_and_notes(deck):
     result, prs = deck
-    assert result["slides"] == len(prs.slides) == 2 + len(ALL_SECTIONS)
-    assert result["sections"] == ["summary", *ALL_SECTIONS]
+    assert result["slides"] == len(prs.slides) == 1 + len(DECK_SECTIONS)
+    assert result["sections"] == DECK_SECTIONS
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 13.333 × 7.5 in: 16:9
-    title, summary, overview, *areas = prs.slides
+    title, headline, summary, overview, *areas = prs.slides
+    assert texts(headline)[0] == "Three things to know"
     assert [texts(s)[0] for s in areas] == [
         "Does employee experience lead customer experience?", "Units compared", "The customer journey",
-        "What drives NPS", "Voice of the customer"]
+        "What drives NPS", "Voice of the customer", "What customers say", "Actions and owners"]
     assert texts(title)[:3] == ["Demo Retail Group", "Board pack: customer and employee experience",
                                 "Q3 2026 (1 Jul – 30 Sep 2026)"]
     assert "Compared with the same period last year (1 Jul – 30 Sep 2025)" in texts(title)
@@ -109,7 +114,7 @@ def test_summary_table_equals_the_kpis_json(demo_path, deck):
     _, prs = deck
     f = Filters(Q3.start, Q3.end, business_units=("Grocery",))
     want = cli_json(demo_path, f, "year")
-    rows = table_rows(prs.slides[1])
+    rows = table_rows(prs.slides[SUMMARY])
     assert rows[0] == list(boardpack.SUMMARY_COLUMNS)
     by_label = {r[0]: r for r in rows[1:]}
     con = db.connect(demo_path)
@@ -123,8 +128,7 @@ def test_summary_table_equals_the_kpis_json(demo_path, deck):
         assert ci == f"{fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])}", key
         assert n == f"{j['n']:,}", key
         assert change == fmt.delta(key, j["delta"]), key
-        assert sig == ("Significant" if j["significant"] else "Not significant") + f" (p = {j['p_value']:.3f})" \
-            or j["p_value"] < 0.001, key
+        assert sig == boardpack.VERDICT_TEXT[kpis.verdict(key, j, kpis.MATERIALITY_DEFAULTS[key])], key
         assert target == fmt.value(key, targets[key]), key
         checked += 1
     assert checked == 6
@@ -133,10 +137,10 @@ def test_summary_table_equals_the_kpis_json(demo_path, deck):
 @pytest.mark.chromium
 def test_native_line_charts_hold_the_monthly_kpis(demo_path, deck):
     _, prs = deck
-    charts = [s.chart for s in prs.slides[2].shapes if s.has_chart]
+    charts = [s.chart for s in prs.slides[OVERVIEW].shapes if s.has_chart]
     assert len(charts) == 2
     assert all(c.chart_type in (XL_CHART_TYPE.LINE, XL_CHART_TYPE.LINE_MARKERS) for c in charts)  # native lines
-    assert not [s for s in prs.slides[2].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert not [s for s in prs.slides[OVERVIEW].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     f = Filters(Q3.start, Q3.end, business_units=("Grocery",))
     months = pd.period_range("2025-10", "2026-09", freq="M")  # 12 months up to the period's end
     for c, (group, key) in zip(charts, [("cx", "nps"), ("ex", "enps")]):
@@ -163,30 +167,38 @@ def test_every_native_chart_puts_its_category_labels_clear_of_negative_bars(deck
 def test_key_numbers_and_notes_quote_the_kpis_json(demo_path, deck):
     _, prs = deck
     want = cli_json(demo_path, Filters(Q3.start, Q3.end, business_units=("Grocery",)), "year")
-    shown = texts(prs.slides[2])
-    notes = prs.slides[2].notes_slide.notes_text_frame.text
+    shown = texts(prs.slides[OVERVIEW])
+    notes = prs.slides[OVERVIEW].notes_slide.notes_text_frame.text
     for group, key in [("cx", "nps"), ("cx", "csat"), ("cx", "ces"), ("ex", "enps"), ("ex", "engagement")]:
         j = want[group][key]
         assert fmt.value(key, j["value"]) in shown, key
-        assert f"{fmt.delta(key, j['delta'])} · {'significant' if j['significant'] else 'not significant'}" in shown
+        verdict = boardpack.VERDICT_TEXT[kpis.verdict(key, j, kpis.MATERIALITY_DEFAULTS[key])].lower()
+        assert f"{fmt.delta(key, j['delta'])} · {verdict}" in shown
     nps = want["cx"]["nps"]
-    assert notes.splitlines()[0] == narrative.kpi_sentence("nps", nps, "the same period last year")
-    assert f"{fmt.value('nps', nps['value'])} (95% CI {fmt.value('nps', nps['ci_low'])} to " in notes
+    assert notes.splitlines()[0] == narrative.kpi_sentence("nps", nps, "the same period last year", 2.0)
+    assert f"{fmt.value('nps', nps['value'])} (95% range {fmt.value('nps', nps['ci_low'])} to " in notes
 
 
 @pytest.mark.chromium
-def test_pdf_has_the_same_pages(demo_path, tmp_path):
+def test_pdf_has_the_same_pages_in_16_9_then_the_speaker_notes(demo_path, tmp_path):
     out = tmp_path / "q3.pdf"
     result = run_cli(demo_path, out, *Q3_ARGS)
     reader = PdfReader(str(out))
-    assert result["slides"] == len(reader.pages) == 2 + len(ALL_SECTIONS)
+    slides = 1 + len(DECK_SECTIONS)
+    assert result["slides"] == slides < len(reader.pages)
+    assert {(float(p.mediabox.width) / float(p.mediabox.height)) for p in reader.pages} == {16 / 9}
     want = cli_json(demo_path, Q3, "previous")
-    summary, overview = (p.extract_text() for p in reader.pages[1:3])
+    summary, overview = (p.extract_text() for p in reader.pages[SUMMARY:OVERVIEW + 1])
     assert "Executive summary" in summary and "Customer and employee experience" in overview
     for key in ("nps", "csat", "ces"):
         assert fmt.value(key, want["cx"][key]["value"]) in summary
-    assert narrative.kpi_sentence("nps", want["cx"]["nps"], "the previous period")[:60] in " ".join(overview.split())
-    assert len(reader.pages[2].images) == 2  # the two trend charts, rendered by kaleido
+    assert len(reader.pages[OVERVIEW].images) == 2  # the two trend charts, rendered by kaleido
+    notes = " ".join(" ".join(p.extract_text().split()) for p in reader.pages[slides:])
+    assert notes.startswith("Speaker notes")
+    sentence = narrative.kpi_sentence("nps", want["cx"]["nps"], "the previous calendar quarter", 2.0)
+    assert sentence[:60] in notes
+    for number in range(1, slides + 1):  # every slide's notes are there, in order
+        assert f"Slide {number} · " in notes
 
 
 def test_no_data_exits_non_zero_with_a_message(demo_path, tmp_path):
@@ -227,7 +239,7 @@ def test_without_chromium_the_cli_says_so_in_one_line(demo_path, tmp_path, capsy
 def test_sections_option_and_summary_only(demo_path, tmp_path, capsys):
     assert cli.main(["boardpack", "--db", str(demo_path), *Q3_ARGS, "--sections", "", "--out",
                      str(tmp_path / "a.pptx")]) == 0
-    assert json.loads(capsys.readouterr().out)["sections"] == ["summary", *ALL_SECTIONS]  # empty = all
+    assert json.loads(capsys.readouterr().out)["sections"] == DECK_SECTIONS  # empty = all
     con = db.connect(demo_path)
     pack = boardpack.build(con, Q3, "previous", sections=())
     con.close()
@@ -252,7 +264,7 @@ def test_a_registered_image_section_becomes_a_picture_slide_and_a_pdf_page(demo_
     assert [s.shape_type for s in prs.slides[2].shapes].count(MSO_SHAPE_TYPE.PICTURE) == 1
     assert prs.slides[2].notes_slide.notes_text_frame.text == "A sentence."
     reader = PdfReader(io.BytesIO(boardpack.render(pack, "pdf")))
-    assert len(reader.pages) == 3 and len(reader.pages[2].images) == 1
+    assert len(reader.pages) == 4 and len(reader.pages[2].images) == 1  # title, summary, heatmap, notes
 
 
 # --- Text never overflows -------------------------------------------------------------------
@@ -297,30 +309,33 @@ NPS_UP = {"value": 38.0, "n": 500, "ci_low": 35.0, "ci_high": 41.0, "low_base": 
 
 
 @pytest.mark.parametrize("key, j, sentence", [
-    ("nps", NPS_UP, "NPS rose 4.2 points to 38.0 (95% CI 35.0 to 41.0) against the previous period, "
-                    "a significant change (p = 0.003)."),
+    # significant and at least the 2 points that matter for NPS: a rise
+    ("nps", NPS_UP, "NPS rose 4.2 points to 38.0 (95% range 35.0 to 41.0) against the previous period."),
     ("csat", {"value": 73.5, "n": 900, "ci_low": 72.9, "ci_high": 74.1, "delta": -0.4, "p_value": 0.21,
               "significant": False},
-     "CSAT is 73.5% (95% CI 72.9% to 74.1%), down 0.4 points on the previous period; within the margin of "
-     "error (p = 0.210)."),
-    ("nps", NPS_UP | {"delta": -1.0, "p_value": 0.0001}, "NPS fell 1.0 point to 38.0 (95% CI 35.0 to 41.0) "
-                                                          "against the previous period, a significant change "
-                                                          "(p < 0.001)."),
+     "CSAT is 73.5% (95% range 72.9% to 74.1%), about the same as the previous period (down 0.4 points, within "
+     "the margin of error)."),
+    # significant (p < 0.001, a huge n) but 1.0 < 2 points: not headlined as a fall
+    ("nps", NPS_UP | {"delta": -1.0, "p_value": 0.0001},
+     "NPS is 38.0 (95% range 35.0 to 41.0), about the same as the previous period (down 1.0 point, too small to "
+     "matter)."),
+    ("nps", NPS_UP | {"delta": -2.0, "p_value": 0.0001},
+     "NPS fell 2.0 points to 38.0 (95% range 35.0 to 41.0) against the previous period."),
     ("ces", {"value": 5.07, "n": 20, "ci_low": 4.9, "ci_high": 5.2, "low_base": True, "delta": 0.001,
              "p_value": 0.9, "significant": False},
-     "Customer effort (CES) is 5.07 (95% CI 4.90 to 5.20), unchanged against the previous period. The base is "
-     "small (n < 30): read it with care."),
+     "Customer effort (CES) is 5.07 (95% range 4.90 to 5.20), unchanged against the previous period. Few people "
+     "answered (fewer than 30), so read it with care."),
     ("enps", {"value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": True, "reason": "hidden"},
      "eNPS is not shown: hidden: fewer than 5 people, or it would reveal a smaller group."),
     ("engagement", {"value": None, "n": None, "ci_low": None, "ci_high": None, "suppressed": False,
                     "reason": "period"},
      "Engagement is not shown: employee figures cover whole months, and this period holds no month's first day."),
     ("engagement", {"value": 68.25, "n": 40, "ci_low": 60.0, "ci_high": 75.0},
-     "Engagement is 68.2% (95% CI 60.0% to 75.0%); there is no data for the previous period to compare with."),
+     "Engagement is 68.2% (95% range 60.0% to 75.0%); there is no data for the previous period to compare with."),
     ("nps", {"value": None, "n": 0, "ci_low": None, "ci_high": None}, "NPS has no responses in this period."),
 ])
 def test_kpi_sentence(key, j, sentence):
-    assert narrative.kpi_sentence(key, j, "the previous period") == sentence
+    assert narrative.kpi_sentence(key, j, "the previous period", kpis.MATERIALITY_DEFAULTS[key]) == sentence
 
 
 def test_target_and_summary_sentences():
@@ -329,8 +344,8 @@ def test_target_and_summary_sentences():
     assert narrative.target_sentence("nps", None, None) is None
     assert narrative.summary_sentence({"nps": "on track", "csat": "off track", "ces": None, "enps": "on track"},
                                       {"nps": 4.2}) == (
-        "Of 3 KPIs with a target, 2 on track, 1 off track. Significant changes: NPS (+4.2 pts).")
-    assert narrative.summary_sentence({"nps": None}, {}) == "No KPI has a target. No KPI changed significantly."
+        "Of 3 KPIs with a target, 2 on track, 1 off track. Changes that matter: NPS (+4.2 pts).")
+    assert narrative.summary_sentence({"nps": None}, {}) == "No KPI has a target. No KPI moved by enough to matter."
 
 
 def test_trend_sentence_names_the_extremes_and_hidden_months():
@@ -562,3 +577,36 @@ def test_a_database_with_little_data_still_gives_a_whole_deck(tmp_path, capsys):
     slides = Presentation(str(tmp_path / "thin.pptx")).slides
     journey_slide = [s for s in slides if texts(s) and texts(s)[0] == "The customer journey"]
     assert any("No response in this period names a journey stage" in t for t in texts(journey_slide[0]))
+
+
+#: What must never reach an executive: developer text, table names, test statistics and method names
+#: (those live in the README's "How we calculate" parts). The issue's list, plus the statistics it implies.
+BANNED = ("((", "ENPS", "cx_responses", "ex_responses", "ex_reporting", "attribute_ratings", "comment_sentiment",
+          "python -m", "p 0.0000", "p = ", "p < 0.", "Wilson", "VADER", "compound", "R²", "r = ", "k=", "Fisher",
+          "95% CI", "significan", "Pairwise", "Johnson", "_")
+
+
+def deck_text(prs) -> list[tuple[int, str]]:
+    """Every text an audience or a presenter sees: shapes, table cells, chart titles, categories, notes."""
+    out = []
+    for number, slide in enumerate(prs.slides, start=1):
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                out.append((number, shape.text_frame.text))
+            if shape.has_table:
+                out += [(number, cell.text) for row in shape.table.rows for cell in row.cells]
+            if shape.has_chart:
+                chart = shape.chart
+                out.append((number, chart.chart_title.text_frame.text if chart.has_title else ""))
+                out += [(number, str(c)) for c in chart.plots[0].categories]
+                out += [(number, s.name) for s in chart.plots[0].series]
+        out.append((number, slide.notes_slide.notes_text_frame.text))
+    return out
+
+
+@pytest.mark.parametrize("args", [(), ("--compare", "year", "--business-unit", "Grocery"), ("--region", "Nordics")])
+def test_no_jargon_reaches_the_deck(demo_path, tmp_path, args):
+    out = tmp_path / "deck.pptx"
+    run_cli(demo_path, out, *args)
+    found = [(n, word, text[:120]) for n, text in deck_text(Presentation(str(out))) for word in BANNED if word in text]
+    assert found == []

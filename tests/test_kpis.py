@@ -948,3 +948,16 @@ def test_ex_satisfaction_and_respondents(con):
     ex_guard.ensure_fresh(con)
     s = kpis.satisfaction(con, JAN)
     assert (s.value, s.n, s.suppressed, s.reason) == (None, None, True, "hidden")
+
+
+def test_a_change_is_a_rise_or_fall_only_when_real_and_big_enough():
+    """Invariant over a grid: rise/fall iff significant and |delta| >= the minimum; else 'same'."""
+    for minimum in (0.0, 1.0, 2.0):
+        for delta in (-5.0, -2.0, -1.99, -0.1, 0.1, 1.0, 2.0, 7.5):
+            for significant in (True, False):
+                got = kpis.verdict("nps", {"delta": delta, "significant": significant}, minimum)
+                if significant and abs(delta) >= minimum:
+                    assert got == ("rise" if delta > 0 else "fall")
+                else:
+                    assert got == "same"
+    assert kpis.verdict("nps", {"delta": None}, 2.0) is None

@@ -3,15 +3,17 @@
 Every function takes numbers already rounded the way the CLI's JSON rounds them
 (:meth:`cx_metrics.kpis.Score.as_json`), so a sentence never quotes a figure
 the deck or ``python -m cx_metrics kpis`` shows differently. Sentences say what
-changed, by how much, with its 95% interval and whether the change is
-significant; they never claim a change that the test does not support.
+changed, by how much, with its 95% range, in plain words for executives: a
+change is a rise or a fall only when it is beyond the margin of error and big
+enough to matter (:func:`cx_metrics.kpis.verdict`). Method names and test
+statistics stay out of them; they are in the README.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from .. import fmt
+from .. import fmt, kpis
 from ..kpis import KPIS
 
 #: "points" for NPS-style KPIs and percentages, nothing for means.
@@ -27,14 +29,19 @@ def _amount(key: str, d: float) -> str:
     return number
 
 
-def kpi_sentence(key: str, j: dict, comparison: str) -> str:
-    """One KPI: level, interval, change and its significance.
+def kpi_sentence(key: str, j: dict, comparison: str, minimum: float = 0.0) -> str:
+    """One KPI in plain words: level, its 95% range, and whether it really moved.
 
     ``j`` is the KPI's JSON object; ``comparison`` names the other period
-    ("the previous period"). Examples::
+    ("the previous calendar quarter"); ``minimum`` is the smallest change that
+    matters (:func:`cx_metrics.kpis.materiality`). A change is called a rise or
+    fall only when it is beyond the margin of error *and* at least ``minimum``
+    (:func:`cx_metrics.kpis.verdict`); otherwise the KPI is "about the same".
+    Examples::
 
-        NPS rose 4.2 points to 38.0 (95% CI 35.0 to 41.0) against the previous period, a significant change (p = 0.003).
-        CSAT is 73.5% (95% CI 72.9% to 74.1%), down 0.4 points on the previous period; within the margin of error (p = 0.210).
+        NPS rose 4.2 points to 38.0 (95% range 35.0 to 41.0) against the previous calendar quarter.
+        CSAT is 73.5% (95% range 72.9% to 74.1%), about the same as the previous calendar quarter
+        (down 0.4 points, within the margin of error).
     """
     label = KPIS[key].label
     if j.get("reason"):
@@ -42,27 +49,22 @@ def kpi_sentence(key: str, j: dict, comparison: str) -> str:
     if j["value"] is None:
         return f"{label} has no responses in this period."
     level = fmt.value(key, j["value"])
-    ci = f" (95% CI {fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])})" if j["ci_low"] is not None else ""
-    low = " The base is small (n < 30): read it with care." if j.get("low_base") else ""
+    ci = (f" (95% range {fmt.value(key, j['ci_low'])} to {fmt.value(key, j['ci_high'])})"
+          if j["ci_low"] is not None else "")
+    low = " Few people answered (fewer than 30), so read it with care." if j.get("low_base") else ""
     d = j.get("delta")
     if d is None:
         return f"{label} is {level}{ci}; there is no data for {comparison} to compare with.{low}"
-    shown = f"{d:.{KPIS[key].decimals}f}"
-    if float(shown) == 0:
+    if float(f"{d:.{KPIS[key].decimals}f}") == 0:
         return f"{label} is {level}{ci}, unchanged against {comparison}.{low}"
-    verb = "rose" if d > 0 else "fell"
-    p = _p(j["p_value"])
-    if j.get("significant"):
-        return f"{label} {verb} {_amount(key, d)} to {level}{ci} against {comparison}, a significant change ({p}).{low}"
+    verdict = kpis.verdict(key, j, minimum)
+    if verdict in ("rise", "fall"):
+        verb = "rose" if verdict == "rise" else "fell"
+        return f"{label} {verb} {_amount(key, d)} to {level}{ci} against {comparison}.{low}"
     direction = "up" if d > 0 else "down"
-    return (f"{label} is {level}{ci}, {direction} {_amount(key, d)} on {comparison}; "
-            f"within the margin of error ({p}).{low}")
-
-
-def _p(p: float | None) -> str:
-    if p is None:
-        return "no test"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    why = ("too small to matter" if j.get("significant")
+           else "within the margin of error")
+    return f"{label} is {level}{ci}, about the same as {comparison} ({direction} {_amount(key, d)}, {why}).{low}"
 
 
 def target_sentence(key: str, status: str | None, target: float | None) -> str | None:
@@ -77,15 +79,17 @@ def target_sentence(key: str, status: str | None, target: float | None) -> str |
     }[status]
 
 
-def summary_sentence(statuses: dict[str, str | None], significant: dict[str, float]) -> str:
-    """'3 of 6 KPIs are on track, 1 at risk and 2 off track; significant changes: NPS (−1.2 pts).'"""
+def summary_sentence(statuses: dict[str, str | None], moves: dict[str, float]) -> str:
+    """'Of 6 KPIs with a target, 3 on track, 1 at risk and 2 off track. Changes that matter: NPS (−2.4 pts).'
+
+    ``moves`` holds the KPIs that rose or fell (beyond the margin of error and by enough to matter)."""
     counted = [s for s in statuses.values() if s]
     parts = [f"{counted.count(s)} {s}" for s in ("on track", "at risk", "off track") if counted.count(s)]
     head = (f"Of {len(counted)} KPIs with a target, " + ", ".join(parts) + ".") if counted else "No KPI has a target."
-    if significant:
-        moves = ", ".join(f"{KPIS[k].label} ({fmt.delta(k, d)})" for k, d in significant.items())
-        return f"{head} Significant changes: {moves}."
-    return f"{head} No KPI changed significantly."
+    if moves:
+        changes = ", ".join(f"{KPIS[k].label} ({fmt.delta(k, d)})" for k, d in moves.items())
+        return f"{head} Changes that matter: {changes}."
+    return f"{head} No KPI moved by enough to matter."
 
 
 def trend_sentence(key: str, points: list[tuple[date, float | None]]) -> str | None:

@@ -1,9 +1,10 @@
 """The board pack as a PDF (reportlab): the same pages as the deck, one section per page.
 
-Each page is the slide (same 16:9 geometry from :mod:`cx_metrics.export.layout`)
-with a notes band underneath holding what the deck keeps in its speaker notes,
-because a PDF reader has no presenter. Charts are the very Plotly figures the
-page previews, rendered to PNG by kaleido.
+Each page is the slide, 16:9 like the deck (the geometry of
+:mod:`cx_metrics.export.layout`), so the PDF projects and prints like the
+slides. What the deck keeps in its speaker notes follows the slides on
+"Speaker notes" pages, because a PDF reader has no presenter. Charts are the
+very Plotly figures the page previews, rendered to PNG by kaleido.
 
 Why reportlab: it is pure Python (no system libraries, unlike WeasyPrint's
 Pango/Cairo), writes real text (searchable, selectable, crisp) and gives exact
@@ -27,8 +28,9 @@ from .slides import MUTED, STATUS_FILL, TEXT
 if TYPE_CHECKING:  # boardpack imports this package's narrative module
     from ..boardpack import BoardPack, Section, Table
 
-NOTES = Box(layout.MARGIN, layout.H + 14, layout.W - 2 * layout.MARGIN, 170)
-PAGE_H = NOTES.y + NOTES.h + 16
+PAGE_H = layout.H  # 16:9, the slide itself
+NOTES = Box(layout.MARGIN, 96, layout.W - 2 * layout.MARGIN, layout.H - 96 - 48)
+NOTE_SIZE = 11.0
 
 
 def _c(hex_colour: str) -> HexColor:
@@ -74,11 +76,33 @@ class _Page:
                           anchor="e", mask="auto")
 
 
-def _notes(p: _Page, lines: list[str]) -> None:
-    p.cv.setStrokeColor(_c("D9DEE5"))
-    p.cv.line(layout.MARGIN, p.y(layout.H + 4), layout.W - layout.MARGIN, p.y(layout.H + 4))
-    p.text(Box(NOTES.x, NOTES.y, NOTES.w, 18), "Notes", 10, 10, bold=True, colour=MUTED)
-    p.text(Box(NOTES.x, NOTES.y + 18, NOTES.w, NOTES.h - 18), "\n".join(lines), 11, 8, colour=TEXT)
+def _notes_pages(p: _Page, pack: BoardPack, notes: list[tuple[int, str, list[str]]], brand: config.Branding,
+                 number: int) -> None:
+    """The speaker notes of every slide, flowed over as many 16:9 pages as they need."""
+
+    def new_page() -> float:
+        nonlocal number
+        p.text(layout.TITLE, "Speaker notes", 28, 18, bold=True, colour=brand.primary, middle=True)
+        p.rect(layout.RULE, brand.accent)
+        p.text(layout.FOOTER, pack.footer, 10, 8, colour=MUTED)
+        p.text(layout.PAGE_NO, str(number), 10, 8, colour=MUTED, align="right")
+        number += 1
+        return NOTES.y
+
+    line_h = NOTE_SIZE * layout.LEADING
+    top = new_page()
+    for slide, title, lines in notes:
+        blocks = [(f"Slide {slide} · {title}", True)] + [(line, False) for line in lines]
+        for text, bold in blocks:
+            wrapped = layout.wrap(text, NOTE_SIZE, (NOTES.w - 2 * layout.INSET_X) * 0.97, bold)
+            height = len(wrapped) * line_h + 4
+            if top + height > NOTES.y + NOTES.h:
+                p.cv.showPage()
+                top = new_page()
+            p.text(Box(NOTES.x, top, NOTES.w, height + 2 * layout.INSET_Y), text, NOTE_SIZE, NOTE_SIZE,
+                   bold=bold, colour=brand.primary if bold else TEXT)
+            top += height
+        top += 8
 
 
 def _title_page(p: _Page, pack: BoardPack, brand: config.Branding) -> None:
@@ -91,8 +115,6 @@ def _title_page(p: _Page, pack: BoardPack, brand: config.Branding) -> None:
         p.text(Box(64, 326 + i * 34, layout.W - 128 - layout.LOGO_W, 32), line, 18, 11)
     if brand.logo:
         p.logo(brand, Box(layout.W - 64 - 160, 440, 160, 60))
-    _notes(p, ["Every number comes from the dashboard's KPI engine, the same as `python -m cx_metrics kpis` "
-               "for these filters."])
 
 
 def _table(p: _Page, table: Table, box: Box, brand: config.Branding) -> None:
@@ -142,11 +164,10 @@ def _section_page(p: _Page, pack: BoardPack, section: Section, brand: config.Bra
         p.text(layout.FOOTNOTE, section.footnote, 10, 8, colour=MUTED)
     p.text(layout.FOOTER, pack.footer, 10, 8, colour=MUTED)
     p.text(layout.PAGE_NO, str(number), 10, 8, colour=MUTED, align="right")
-    _notes(p, list(section.narrative))
 
 
 def pdf_bytes(pack: BoardPack, brand: config.Branding | None = None) -> bytes:
-    """The PDF: a title page, then one page per section (executive summary first)."""
+    """The PDF, 16:9: a title page, one page per section, then the speaker notes of them all."""
     brand = brand or config.branding()
     buf = io.BytesIO()
     cv = Canvas(buf, pagesize=(layout.W, PAGE_H), pageCompression=1)
@@ -155,8 +176,13 @@ def pdf_bytes(pack: BoardPack, brand: config.Branding | None = None) -> bytes:
     page = _Page(cv)
     _title_page(page, pack, brand)
     cv.showPage()
+    notes = [(1, "Title", ["Every number is the dashboard's own, the same as on its pages for these filters."])]
     for i, section in enumerate(pack.sections, start=2):
         _section_page(page, pack, section, brand, i)
         cv.showPage()
+        lines = list(section.narrative) + ([section.footnote] if section.footnote else [])
+        notes.append((i, section.title, lines))
+    _notes_pages(page, pack, notes, brand, len(pack.sections) + 2)
+    cv.showPage()
     cv.save()
     return buf.getvalue()

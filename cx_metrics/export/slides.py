@@ -124,8 +124,8 @@ def title_slide(prs, pack: BoardPack, brand: config.Branding) -> None:
         _logo(slide, brand, Box(layout.W - 64 - 160, 440, 160, 60))
     slide.notes_slide.notes_text_frame.text = (
         f"{pack.org} board pack for {pack.period_text}. {pack.comparison_text}. {pack.filters_text}. "
-        f"Data as of {pack.as_of:%d %b %Y}. Every number comes from the dashboard's KPI engine, the same as "
-        "`python -m cx_metrics kpis` for these filters."
+        f"Data as of {pack.as_of:%d %b %Y}. Every number is the dashboard's own, the same as on its pages "
+        "for these filters."
     )
 
 

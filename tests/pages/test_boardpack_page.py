@@ -49,7 +49,7 @@ def test_default_is_the_last_complete_quarter_against_the_previous_one(make_app,
     nps = table[table["KPI"] == "NPS"].iloc[0]
     j = want["cx"]["nps"]
     assert nps["Value"] == fmt.value("nps", j["value"])
-    assert nps["95% CI"] == f"{fmt.value('nps', j['ci_low'])} to {fmt.value('nps', j['ci_high'])}"
+    assert nps["95% range"] == f"{fmt.value('nps', j['ci_low'])} to {fmt.value('nps', j['ci_high'])}"
     assert nps["n"] == f"{j['n']:,}"
     assert nps["Change"] == fmt.delta("nps", j["delta"])
 

@@ -145,3 +145,29 @@ def test_settings_page_works_on_an_empty_database(make_app, empty_db):
     assert dict(zip(at.data_editor(key="targets_editor").value["kpi"],
                     at.data_editor(key="targets_editor").value["value"])) == DEFAULT_TARGETS
     assert facts(at)["Schema version"] == str(db.SCHEMA_VERSION)
+
+
+def test_the_changes_that_matter_are_edited_saved_and_audited(make_app, demo_db_copy):
+    at = settings(make_app, demo_db_copy)
+    assert at.number_input(key="material_nps").value == 2.0  # the defaults: 2 points for NPS,
+    assert at.number_input(key="material_csat").value == 1.0  # 1 point for percentages
+    at.number_input(key="material_nps").set_value(3.0)
+    at.button(key="save_materiality").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Saved.")
+    assert with_con(demo_db_copy, kpis.materiality)["nps"] == 3.0
+    events = with_con(demo_db_copy, lambda con: con.execute(
+        "SELECT actor, details FROM audit_log WHERE action = 'materiality_saved'").fetchall())
+    assert len(events) == 1 and '"nps": 3.0' in events[0][1]
+
+
+def test_a_negative_threshold_is_refused_and_nothing_changes(demo_db_copy):
+    con = db.connect(demo_db_copy)
+    try:
+        with pytest.raises(ValueError, match="cannot be below 0"):
+            kpis.save_materiality(con, {"nps": -1}, actor="tester")
+        with pytest.raises(ValueError, match="not a number"):
+            kpis.save_materiality(con, {"csat": "lots"}, actor="tester")
+        assert kpis.materiality(con) == kpis.MATERIALITY_DEFAULTS
+    finally:
+        con.close()
