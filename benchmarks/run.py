@@ -497,6 +497,7 @@ FEATURES = {
     "boardpack": "largest",  # the full deck on the biggest database
     "voc_drivers": 1_000_000,  # the 1M-response demo (the largest size if 1M is not run)
     "ingest": None,  # writes its own 1M-row CSV and databases
+    "sentiment": "standalone",  # labelled comments in ../shared/sentiment, no database
 }
 
 
@@ -513,7 +514,9 @@ def feature_benches(sizes: list[dict], cache: Path, repeat: int) -> dict:
         module = importlib.import_module(f"benchmarks.{name}")
         largest = max(s["rows"] for s in sizes)
         kwargs = {"repeat": min(repeat, 3)}
-        if on is None:
+        if on == "standalone":
+            arg = None
+        elif on is None:
             arg = cache / "ingest"
             arg.mkdir(parents=True, exist_ok=True)
             kwargs["rows"] = min(1_000_000, largest)  # smaller only in quick runs (tests)
@@ -524,7 +527,7 @@ def feature_benches(sizes: list[dict], cache: Path, repeat: int) -> dict:
             copy = Path(arg).with_name(Path(arg).stem + f"_{name}.duckdb")
             shutil.copyfile(arg, copy)
             arg = copy
-        log(f"{name}: running on {arg} ...")
+        log(f"{name}: running on {arg or 'its own data'} ...")
         out[name] = module.bench(arg, **kwargs)
         log(f"{name}: " + ", ".join(f"{k} {v:.3g}" for k, v in out[name].items() if isinstance(v, (int, float))))
     return out
@@ -559,6 +562,10 @@ def markdown(results: dict) -> str:
         for key, value in features.items():
             shown = f"{value:,.0f} rows/s" if key.endswith("_per_s") else f"{value:.3f} s"
             lines.append(f"| `{key}` | {shown} |")
+    sentiment = results.get("features", {}).get("sentiment", {})
+    if sentiment:
+        lines += ["", "Sentiment, macro-F1 on ../shared/sentiment/test (benchmarks/sentiment.py):", "",
+                  sentiment.get("markdown") or sentiment["skipped"]]
     m, st = results["machine"], results["settings"]
     lines += [
         "",

@@ -3,8 +3,9 @@
 Commands: ``init`` (empty database), ``demo`` (demo data), ``kpis`` (the
 scorecard as JSON or a table), ``report`` (every figure of one page as JSON),
 ``boardpack`` (the board pack as PPTX or PDF),
-``ingest`` / ``uploads`` / ``undo`` (survey files, see cx_metrics/ingest_cli.py).
-Every command takes ``--db``, defaulting to ``$CX_DB`` or ``data/cx.duckdb``.
+``ingest`` / ``uploads`` / ``undo`` (survey files, see cx_metrics/ingest_cli.py),
+``sentiment`` (label and score each comment of a CSV file).
+Every command but ``sentiment`` takes ``--db``, defaulting to ``$CX_DB`` or ``data/cx.duckdb``.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--format", choices=["json", "table"], default="json")
     un = with_db(sub.add_parser("undo", help="remove one upload's rows"))
     un.add_argument("upload_id", metavar="UPLOAD_ID")
+    s = sub.add_parser("sentiment", help="print a CSV file with each row's sentiment label and score added")
+    s.add_argument("file", metavar="FILE.csv")
+    s.add_argument("--column", required=True, metavar="NAME", help="the column holding the comments")
+    s.add_argument("--lang", choices=["auto", "en", "de", "fr", "es"], default="auto",
+                   help="the comments' language (default: auto, detected per row)")
     return p
 
 
@@ -154,7 +160,7 @@ def terminal_progress(unit: str, stream=None):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    path = args.db or config.db_path()
+    path = getattr(args, "db", None) or config.db_path()  # ``sentiment`` reads no database
     try:
         if args.command == "kpis":
             filters = _filters(args)
@@ -184,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
                                      progress=terminal_progress("slide"),
                                      **{k: tuple(getattr(args, k)) for k in VALUE_FILTERS})
             print(json.dumps(result))
+        elif args.command == "sentiment":
+            from .sentiment import files
+
+            files.run(args.file, args.column, args.lang, sys.stdout)
         elif args.command in ("ingest", "uploads", "undo"):
             from . import ingest_cli
 

@@ -4,12 +4,12 @@
   theme, keyword). A comment mentions a theme when it contains one of the
   theme's keywords (case-insensitive); matching is one SQL join, never a
   Python loop over comments. :data:`DEFAULT_THEMES` seeds it.
-* **Sentiment** is VADER's compound score (-1..1; Hutto & Gilbert 2014),
-  a well-kept lexicon-and-rules model built for short, informal text such as
-  survey comments and social posts, that runs offline with no model
-  download. It is computed once per distinct comment (``comment_sentiment``,
-  keyed by the comment's MD5) by :func:`score_missing`, which demo building
-  and ingest call. Positive means compound >= 0.05, negative <= -0.05.
+* **Sentiment** is :mod:`cx_metrics.sentiment`'s score (-1..1): lexicons and
+  rules for service language in English, German, French and Spanish, the
+  language detected per comment, offline. It is computed once per distinct
+  comment (``comment_sentiment``, keyed by the comment's MD5; the column keeps
+  its old name ``compound``) by :func:`score_missing`, which demo building and
+  ingest call. Positive means score >= 0.05, negative <= -0.05.
 * **Verbatims** are searched, filtered and paged in SQL and always returned
   as plain text for the page to show as text.
 * **EX comments** come from the comment cells of :mod:`cx_metrics.ex_guard`
@@ -30,7 +30,7 @@ from . import audit, db, ex_guard, stats
 from .filters import TABLES as DATES, Filters, date_bounds
 
 TABLES = {"cx": "cx_responses", "ex": ex_guard.COMMENTS}
-POSITIVE, NEGATIVE = 0.05, -0.05
+POSITIVE, NEGATIVE = 0.05, -0.05  # the same as cx_metrics.sentiment's label thresholds
 PAGE_SIZE = 25
 #: A comment mentions a keyword when a word starts with it ("deliver" finds "delivery", "app" not "happy").
 MATCH = r"regexp_matches(lower(r.comment), '\b' || regexp_escape(t.keyword))"
@@ -80,7 +80,7 @@ def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) 
     """Score every distinct comment that has no sentiment yet (customer comments of ``upload_id``,
     or of all data, and the employee comments the guard publishes); returns how many were scored.
     Call it after :func:`cx_metrics.ex_guard.refresh`."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    from . import sentiment
 
     scope = "upload_id = ?" if upload_id else "TRUE"
     params = [upload_id] if upload_id else []
@@ -92,9 +92,8 @@ def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) 
     ).fetchall()
     if not todo:
         return 0
-    analyzer = SentimentIntensityAnalyzer()
     scored = pd.DataFrame({"comment": [c for (c,) in todo]})
-    scored["compound"] = [analyzer.polarity_scores(c)["compound"] for c in scored["comment"]]
+    scored["compound"] = [s.score for s in sentiment.analyse_many(scored["comment"], "auto")]
     con.register("_scored", scored)
     try:
         con.execute("INSERT INTO comment_sentiment SELECT md5(comment), compound FROM _scored")
@@ -161,7 +160,7 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
     """Each theme's volume and mood for the period, against the comparison period.
 
     Columns: :data:`THEME_COLUMNS`. ``share_pct``: % of comments that mention
-    the theme; ``sentiment``: mean VADER compound; ``score``: the NPS (eNPS)
+    the theme; ``sentiment``: mean sentiment score (-1..1); ``score``: the NPS (eNPS)
     of the comments mentioning it; ``rising``: share up by at least 2 points
     and significant (two-proportion z-test, p < 0.05). Employee themes come
     from the guard's comment cells, and their score is always null.

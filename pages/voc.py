@@ -20,7 +20,7 @@ KINDS = {"cx": "Customers", "ex": "Employees and partners"}
 kind = st.segmented_control("Whose comments", list(KINDS), format_func=KINDS.get, default="cx", key="voc_kind",
                             required=True)
 score_label = "NPS" if kind == "cx" else "eNPS"
-st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · Sentiment: VADER compound score (−1 to +1)."
+st.caption(f"**{fmt.period(f.start, f.end)}** · Filters: {f.describe()} · Sentiment: score from −1 (negative) to +1 (positive), in English, German, French and Spanish."
            + (" Social media and forum posts appear as their own channels." if kind == "cx" else
               f" Employee comments cover whole months ({ex_guard.months_text(f)}) and groups of at least"
               f" {ex_guard.comment_threshold()} commenters, with no scores beside them."))

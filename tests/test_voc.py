@@ -1,4 +1,4 @@
-"""Voice of the customer: themes by SQL matching, VADER sentiment, verbatims, EX comment threshold."""
+"""Voice of the customer: themes by SQL matching, sentiment, verbatims, EX comment threshold."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ def test_themes_by_hand(con):
     assert t.loc["delivery", "score"] == -50.0
     assert t.loc["app", "mentions"] == 1 and t.loc["app", "score"] == 100.0
     assert t.loc["staff", "mentions"] == 1 and "returns" not in t.index
-    # VADER: the late/rude delivery is negative, the loved app positive
+    # The late/rude delivery is negative, the loved app positive
     assert t.loc["app", "sentiment"] > 0.05 and t.loc["staff", "sentiment"] < -0.05
+    # late -1.5, rude -2.0: N = 3.5 x 1.5 = 5.25, r = -5.25 / 6.25 = -0.84, score -(0.84 - 0.2) / 0.8 = -0.8
+    assert t.loc["staff", "sentiment"] == pytest.approx(-0.8)
 
 
 def test_sentiment_is_scored_once_per_distinct_comment(con):
@@ -48,7 +50,8 @@ def test_sentiment_is_scored_once_per_distinct_comment(con):
     assert voc.score_missing(con) == 1
     assert voc.score_missing(con) == 0
     (compound,) = con.execute("SELECT compound FROM comment_sentiment").fetchone()
-    assert compound > 0.5
+    # great 3.1 + "thank you" 2.0 = 5.1; r = 5.1 / 6.1 = 0.836; (0.836 - 0.2) / 0.8 = 0.7951
+    assert compound == pytest.approx(0.7951)
 
 
 def test_rising_theme_against_the_previous_period(con):
@@ -169,7 +172,10 @@ def test_uploaded_comments_get_sentiment(con, tmp_path, monkeypatch):
     assert result.rows_loaded == 2
     page = voc.verbatims(con, OCT)
     mood = dict(zip(page.rows["comment"], page.rows["sentiment"]))
-    assert mood["Absolutely wonderful service!"] > 0.5 and mood["Terrible and rude."] < -0.5
+    # absolutely x1.3 wonderful 2.5 = 3.25 -> r 0.765 -> 0.7059; terrible -2.5, rude -2.0: N = 4.5 x 1.5
+    # = 6.75 -> r -0.871 -> -0.8387
+    assert mood["Absolutely wonderful service!"] == pytest.approx(0.7059)
+    assert mood["Terrible and rude."] == pytest.approx(-0.8387)
 
 
 def test_theme_chart_says_when_figures_are_withheld():

@@ -50,5 +50,5 @@ def theme_trend(trend: pd.DataFrame) -> go.Figure:
 
 def sentiment_trend(trend: pd.DataFrame) -> go.Figure:
     """Mean sentiment per theme and month."""
-    return lines(trend.rename(columns={"sentiment": "value"}), "theme", "Theme sentiment by month (VADER compound)",
-                 "mean sentiment")
+    return lines(trend.rename(columns={"sentiment": "value"}), "theme",
+                 "Theme sentiment by month (sentiment score, −1 to +1)", "mean sentiment")
