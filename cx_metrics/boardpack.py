@@ -239,10 +239,7 @@ def build(
         first, last = kpis.data_range(con)
         span = f"the data covers {first} to {last}" if first else "the database has no responses"
         raise NoData(f"no responses between {filters.start} and {filters.end} for {filters.describe()}; {span}")
-    ov = overview(con, filters, compare, "month")
-    as_of = kpis.data_range(con)[1]
-    ctx = Context(filters, compare, as_of, ov, {k: t.score.as_json() for k, t in ov.tiles.items()}, branding,
-                  kpis.materiality(con))
+    ctx = context(con, filters, compare, branding)
     chosen = [k for k in SECTIONS if sections is None or k in sections]
     chosen.sort(key=lambda k: k not in BEFORE_SUMMARY)  # stable: the headline first, then registry order
     first = sum(k in BEFORE_SUMMARY for k in chosen)
@@ -259,12 +256,21 @@ def build(
         org=org or branding.org_name,
         filters=filters,
         compare=compare,
-        comparison=ov.comparison,
-        as_of=as_of,
+        comparison=ctx.overview.comparison,
+        as_of=ctx.as_of,
         sections=tuple(built),
         period_note=period_note,
-        scorecard=scorecard_table(ov),
+        scorecard=scorecard_table(ctx.overview),
     )
+
+
+def context(con: duckdb.DuckDBPyConnection, filters: Filters, compare: Compare = "previous",
+            branding: config.Branding | None = None) -> Context:
+    """The figures every section (and the overview's summary) starts from, computed once."""
+    ov = overview(con, filters, compare, "month")
+    as_of = kpis.data_range(con)[1]
+    return Context(filters, compare, as_of, ov, {k: t.score.as_json() for k, t in ov.tiles.items()},
+                   branding or config.branding(), kpis.materiality(con))
 
 
 def responses(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:

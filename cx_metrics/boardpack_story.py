@@ -29,9 +29,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from . import drivers, fmt, kpis, linkage, units, voc
+from . import boardpack, drivers, fmt, kpis, linkage, units, voc
 from .boardpack import Context, KeyNumber, Section, Table, register
-from .filters import Filters, date_bounds
+from .filters import Compare, Filters, date_bounds
 from .overview import TILE_KPIS
 
 # --- What changed ----------------------------------------------------------------------
@@ -281,6 +281,15 @@ def what_we_do(proposed: list[Action], explained: bool = True) -> str:
                 "to matter and no complaint theme is rising.")
     first = proposed[0]
     return f"First action: {first.action[:1].lower()}{first.action[1:]}, led by {first.owner}."
+
+
+def plain_summary(con: duckdb.DuckDBPyConnection, filters: Filters, compare: Compare = "previous") -> str:
+    """The overview's opening paragraph: the board headline's three messages (what changed, why, what we
+    do), from the same numbers and rules, in one paragraph."""
+    ctx = boardpack.context(con, filters, compare)
+    ev = evidence(con, ctx)
+    return " ".join((what_changed(ctx.json, ctx.material, ctx.comparison_text), why(ev),
+                     what_we_do(actions(ev, ctx.comparison_text), ev.explained)))
 
 
 # --- Sections ------------------------------------------------------------------------------------

@@ -76,3 +76,22 @@ def period(start: date, end: date) -> str:
         return f"{start.day} {start:%b %Y}"
     left = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
     return f"{left} – {end.day} {end:%b %Y}"
+
+
+#: For the executive views' "How we calculate" expander: the methods, named once, for those who ask.
+HOW_WE_CALCULATE = """\
+- **NPS and eNPS**: % promoters (9–10) minus % detractors (0–6). The 95% range uses the normal approximation
+  of the difference of two shares; a change is tested with a z-test of the two periods' NPS.
+- **CSAT, engagement, top-box effort and retention**: shares, with Wilson score 95% ranges; a change is tested
+  with a two-proportion z-test.
+- **Customer effort (CES)**: the mean on the 1–7 scale, with a t-based 95% range; a change is tested with
+  Welch's t-test.
+- **Beyond the margin of error** means the test's p-value is below 0.05. A change is called a **rise** or a
+  **fall** only when it is beyond the margin of error *and* at least the threshold set in Settings (by
+  default 2 points for NPS and eNPS, 1 point for percentages, 0.1 for effort), so a trivial change on a huge
+  base is not headlined.
+- **Periods**: whole calendar months are compared with as many calendar months just before (a quarter with
+  the quarter before); other ranges with the same number of days just before.
+- **Employee figures** come only from groups of at least 5 people, whole months, so no figure can be
+  subtracted from another to reveal a smaller group (see the README's "Employee anonymity").
+"""

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cx_metrics import charts, fmt, kpis
+from cx_metrics import boardpack_story, charts, fmt, kpis
 from cx_metrics.boardpack import scorecard_table
 from cx_metrics.overview import overview, trend_window
 from pages.shared import COMPARE, chart, load, require, table_downloads, view
@@ -28,7 +28,7 @@ if v is None:
     st.stop()
 
 f, compare = v.filters, v.compare
-header, tiles_area = st.container(), st.container()
+header, summary_area, tiles_area = st.container(), st.container(), st.container()
 st.subheader("Trends")
 grain = st.segmented_control(
     "Trend grain", ["week", "month", "quarter"], default="month", key="grain", bind="query-params",
@@ -44,6 +44,10 @@ header.caption(
 
 
 minimum = load(kpis.materiality)
+
+
+with summary_area:  # the board headline's three messages, from the same numbers
+    st.info(load(boardpack_story.plain_summary, f, compare), icon=":material/summarize:")
 
 
 def tile(key: str) -> None:
@@ -107,3 +111,5 @@ with right:
     )
 st.caption(f"Trends cover {fmt.period(window.start, window.end)} by {grain}; the band is the 95% range. "
            "Employee figures are monthly, from groups of at least 5 people (a gap: no such group).")
+with st.expander("How we calculate", icon=":material/calculate:"):
+    st.markdown(fmt.HOW_WE_CALCULATE)

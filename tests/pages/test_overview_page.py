@@ -301,3 +301,18 @@ def test_cold_start_deep_link_to_settings_runs_app_py(monkeypatch, demo_db):
     assert at.title[0].value == "Settings"
     assert "period" in [w.key for w in at.selectbox]  # the sidebar filters from app.py
 
+
+
+def test_a_plain_summary_tops_the_overview_from_the_board_headline_rules(make_app, demo_db):
+    from cx_metrics import boardpack_story
+
+    at = make_app(demo_db).run()
+    assert not at.exception
+    f = default_filters(demo_db)
+    want = with_con(demo_db, boardpack_story.plain_summary, f, "previous")
+    assert at.info[0].value == want
+    assert want.startswith("No headline figure moved by enough to matter") or " rose " in want or " fell " in want
+    for jargon in ("p = ", "CI", "Wilson", "significan"):
+        assert jargon not in want
+    (how,) = [e for e in at.expander if e.label == "How we calculate"]
+    assert "Wilson" in how.markdown[0].value  # method names live here, not in the headline views
