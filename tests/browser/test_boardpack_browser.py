@@ -21,8 +21,8 @@ from cx_metrics.filters import Filters
 
 pytestmark = pytest.mark.browser
 MAIN = '[data-testid="stMain"]'
-#: The page's default: the latest quarter, which the demo data (to 31 Oct 2026) has only October of.
-PERIOD = Filters(date(2026, 10, 1), date(2026, 10, 31))
+#: The page's default: the last complete quarter of the demo data (to 31 Oct 2026), Q3.
+PERIOD = Filters(date(2026, 7, 1), date(2026, 9, 30))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,8 @@ def test_preview_and_downloads(tab: Page, bp_server, screenshots):
     tab.goto(f"{url}/boardpack")
     expect(tab.get_by_role("heading", name="Board pack", exact=True)).to_be_visible()
     tab.locator(f"{MAIN} .js-plotly-plot .main-svg").first.wait_for()
-    expect(tab.locator(f"{MAIN} .js-plotly-plot")).to_have_count(7)  # 2 overview trends + 5 analysis sections
+    # 2 overview trends + CX-EX, journey, drivers and voc; units, headline, quotes and actions are tables
+    expect(tab.locator(f"{MAIN} .js-plotly-plot")).to_have_count(6)
     expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
     nps = fmt.value("nps", want["cx"]["nps"]["value"])
     overview = tab.locator(f"{MAIN} .st-key-bp_slide_overview")
@@ -71,17 +72,17 @@ def test_preview_and_downloads(tab: Page, bp_server, screenshots):
     tab.screenshot(path=screenshots / "boardpack.png")
 
     pptx, name = download(tab, "bp_download_pptx")
-    assert name == "board-pack-2026-10-01-to-2026-10-31.pptx"
+    assert name == "board-pack-2026-07-01-to-2026-09-30.pptx"
     prs = Presentation(io.BytesIO(pptx))
-    assert len(prs.slides) == 8  # title, summary, overview and the 5 analysis sections
-    (table,) = [s.table for s in prs.slides[1].shapes if s.has_table]
+    assert len(prs.slides) == 11  # title, headline, summary, overview, 5 analysis sections, quotes, actions
+    (table,) = [s.table for s in prs.slides[2].shapes if s.has_table]
     assert table.cell(1, 0).text == "NPS" and table.cell(1, 1).text == nps
 
     pdf, name = download(tab, "bp_download_pdf")
-    assert name.endswith(".pdf") and len(PdfReader(io.BytesIO(pdf)).pages) == 8
+    assert name.endswith(".pdf") and len(PdfReader(io.BytesIO(pdf)).pages) > 11  # the slides, then the notes
 
     csv, name = download(tab, "bp_summary_csv")
-    assert name == "board-pack-2026-10-01-to-2026-10-31-kpis.csv"
+    assert name == "board-pack-2026-07-01-to-2026-09-30-kpis.csv"
     lines = csv.decode("utf-8-sig").splitlines()
     assert lines[0].startswith('"kpi","label","value","n"')
     assert lines[1].startswith(f'"nps","NPS",{want["cx"]["nps"]["value"]},{want["cx"]["nps"]["n"]},')
