@@ -63,7 +63,7 @@ d2.download_button("Download PDF", data=lambda: boardpack.render(pack, "pdf"), f
                    mime="application/pdf", key="bp_download_pdf", on_click="ignore",
                    icon=":material/picture_as_pdf:", width="stretch", disabled=blocked["pdf"])
 st.caption(f"{len(pack.sections) + 1} slides. Lines are native PowerPoint charts (editable); the speaker notes "
-           "carry the narrative. The PDF has the same pages, with the notes under each.")
+           "carry the narrative. The PDF has the same 16:9 pages, then the speaker notes.")
 
 st.subheader("Preview")
 with st.container(border=True, key="bp_slide_title"):
