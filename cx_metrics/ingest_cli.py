@@ -105,6 +105,8 @@ def _ingest(args: argparse.Namespace, path) -> int:
     out = result.as_json()
     out["detected"] = parsed.describe()
     out["mapping"] = mapping.to_json()
+    for warning in result.warnings:  # implausible data: reported, never blocking
+        print(f"warning: {warning}", file=sys.stderr)
     if result.rejected:
         print(f"error: {result.message}\n{_problems_text(result.problems, result.problem_count)}", file=sys.stderr)
         print(json.dumps(out, default=str))

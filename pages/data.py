@@ -1,6 +1,7 @@
 """Data: upload a survey export, confirm the mapping, check it, load it (all or nothing), undo."""
 
 import json
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -87,8 +88,8 @@ if uploaded is not None:
     st.subheader("1. Confirm the mapping")
     st.caption("Each column of the file becomes a field, an attribute rating (`attribute:NAME`, for key "
                "drivers) or nothing (left out of the database).")
-    options = ["", *ingest.fields(kind), *sorted({f"attribute:{h.strip().lower().replace(' ', '_')}"
-                                                  for h in parsed.headers}
+    options = ["", *ingest.fields(kind), *sorted({f"attribute:{name}" for name in
+                                                  ingest.attribute_names(parsed.headers).values()}
                                                  | {v for v in suggested.columns.values() if v.startswith("attribute:")})]
     table = pd.DataFrame({
         "column": parsed.headers,
@@ -109,6 +110,23 @@ if uploaded is not None:
     except ingest.IngestError as exc:
         st.error(f"The mapping cannot be applied: {exc}")
         st.stop()
+    if "submitted_at" not in mapping.targets():
+        # The CLI's defaults.submitted_at: SurveyMonkey's older exports, anonymised LimeSurvey dates.
+        given = mapping.defaults.get("submitted_at")
+        try:
+            given = date.fromisoformat(str(given)[:10]) if given else None
+        except ValueError:
+            given = None
+        when = st.date_input("Date for every response (the file has no date column)", value=given,
+                             key=f"default_date_{state}", format="YYYY-MM-DD", min_value=date(1970, 1, 1),
+                             help="No column is mapped to submitted_at, so every response gets this date. "
+                                  "Pick the day the survey ran (or closed); map a date column instead when "
+                                  "the file has one.")
+        if when is None:
+            st.info("Pick the date for every response (or map a column to submitted_at) to check the file.",
+                    icon=":material/event:")
+            st.stop()
+        mapping.defaults["submitted_at"] = when.isoformat()
     with st.expander("Answer rules: no-answer codes, dates, scales",
                      expanded=bool(suggested.scales or suggested.date_format or suggested.missing)):
         codes = st.text_input(
@@ -171,6 +189,8 @@ if uploaded is not None:
             st.caption(f"Rule: {rule}")
         for notice in report.notices:
             st.warning(notice)
+        for warning in report.warnings:  # implausible data: shown, never blocking
+            st.warning(f"Check this: {warning}.", icon=":material/report:")
         if report.problems:
             st.dataframe(pd.DataFrame(report.problems), key="problems_table", hide_index=True)
             table_downloads(pd.DataFrame(report.problems), f"problems-{parsed.name}", "problems")

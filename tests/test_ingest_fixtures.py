@@ -94,6 +94,18 @@ def test_surveymonkey_without_dates_explains(con):
            "Star Wars: Episode I The Phantom Menace" in starwars.headers
 
 
+@pytest.mark.parametrize("rel, rows", [("surveymonkey/steak_risk.csv", 550), ("surveymonkey/starwars.csv", 1186)])
+def test_surveymonkey_loads_with_a_date_for_every_response(con, rel, rows):
+    parsed = read_file((FIXTURES / rel).read_bytes(), Path(rel).name)
+    mapping = suggest(parsed, "cx")
+    mapping.defaults["submitted_at"] = "2014-05-15"  # what the Data page's date field sets
+    r = load(con, parsed, mapping, actor="test")
+    assert (r.rows_loaded, r.rows_skipped, r.problems) == (rows, 0, [])
+    assert any("every response is dated 2014-05-15 00:00" in n for n in r.notices)
+    assert con.execute("SELECT count(*), count(DISTINCT submitted_at), min(submitted_at)::VARCHAR FROM cx_responses"
+                       ).fetchone() == (rows, 1, "2014-05-15 00:00:00")
+
+
 def test_ibm_hr_attrition_as_ex_with_one_to_four_scales(con):
     parsed, mapping, r = run(con, "datasets/ibm_hr_attrition.csv", "ex", "ibm_hr_attrition.json")
     assert parsed.encoding == "utf-8-sig" and parsed.headers[0] == "Age"

@@ -6,6 +6,7 @@ Public API::
     sweep_staging()                                # staging files left by a killed process
     mapping = suggest(parsed, "cx", con)           # saved profile for these columns, else a suggestion
     suggest_mapping(parsed, "cx")                  # {header: field | "attribute:NAME" | ""}
+    attribute_names(headers)                       # {header: short unique attribute name}
     report = validate(con, parsed, mapping, progress=cb)  # problems, counts, preview; loads nothing
     result = load(con, parsed, mapping, on_error="reject", actor=..., dry_run=False, progress=cb)
     # cb(rows_done, total_rows or None, stage): called a few times, never per row
@@ -23,13 +24,13 @@ No function imports streamlit; pages call these through pages/shared.py.
 from .errors import IngestError
 from .schema import fields
 from .store import Report, Result, load, undo, uploads, validate
-from .mapping import (Mapping, date_family, missing_codes, profile_for, profiles, save_profile, scale_table,
-                      suggest, suggest_mapping, with_rules)
+from .mapping import (Mapping, attribute_names, date_family, missing_codes, profile_for, profiles, save_profile,
+                      scale_table, suggest, suggest_mapping, with_rules)
 from .schema import DATE_FAMILIES
 from .read import MAX_CELL_BYTES, MAX_UPLOAD_BYTES, Parsed, read_file, sweep_staging
 
 __all__ = [
     "DATE_FAMILIES", "IngestError", "Mapping", "Parsed", "Report", "Result", "MAX_CELL_BYTES", "MAX_UPLOAD_BYTES",
-    "date_family", "fields", "load", "missing_codes", "profile_for", "profiles", "read_file", "save_profile",
-    "scale_table", "suggest", "suggest_mapping", "sweep_staging", "undo", "uploads", "validate", "with_rules",
+    "attribute_names", "date_family", "fields", "load", "missing_codes", "profile_for", "profiles", "read_file",
+    "save_profile", "scale_table", "suggest", "suggest_mapping", "sweep_staging", "undo", "uploads", "validate", "with_rules",
 ]

@@ -186,7 +186,125 @@ _NOT_RATING = re.compile(r"\b(rank|age|year|years|level|count|number|num|distanc
                          r"seed)\b", re.I)
 
 
-_STAT_KEYS = ("filled", "numeric", "min", "max", "fractions", "emails", "ips", "iso",
+#: Metadata columns the survey tools add, per layout, as normalised headers (lower case, letters and
+#: digits only) -> the fields they may be suggested as (empty: never loaded by a suggestion). They are
+#: never a dimension, a score or an attribute, whatever their values look like (Qualtrics' Status 0-2
+#: is not a rating, its DistributionChannel is not the customer's channel). Matched in every layout:
+#: the names are the tools' own, and a file re-saved from an export keeps them.
+VENDOR_METADATA: dict[str, dict[str, tuple[str, ...]]] = {
+    "qualtrics": {
+        "startdate": ("submitted_at",), "enddate": ("submitted_at",), "recordeddate": ("submitted_at",),
+        "status": (), "ipaddress": (), "progress": (), "durationinseconds": (), "finished": (),
+        "responseid": ("response_id",), "recipientlastname": (), "recipientfirstname": (), "recipientemail": (),
+        "externalreference": (), "externaldatareference": (), "locationlatitude": (), "locationlongitude": (),
+        "locationaccuracy": (), "distributionchannel": (), "userlanguage": (), "responseset": (), "name": (),
+        "emailaddress": (), "qrecaptchascore": (), "qrelevantidduplicate": (), "qrelevantidduplicatescore": (),
+        "qrelevantidfraudscore": (), "qrelevantidlaststartdate": (), "qurl": (),
+    },
+    "surveymonkey": {
+        "respondentid": ("response_id",), "collectorid": (), "startdate": ("submitted_at",),
+        "enddate": ("submitted_at",), "ipaddress": (), "emailaddress": (), "firstname": (), "lastname": (),
+        "customdata": (), "customdata1": (),
+    },
+    "google_forms": {"timestamp": ("submitted_at",), "emailaddress": (), "score": ()},
+    "limesurvey": {
+        "id": ("response_id",), "responseid": ("response_id",), "responsid": ("response_id",),
+        "submitdate": ("submitted_at",), "datesubmitted": ("submitted_at",), "datumverzonden": ("submitted_at",),
+        "lastpage": (), "laatstepagina": (), "startlanguage": (), "begintaal": (), "seed": (),
+        "startdate": ("submitted_at",), "datestarted": ("submitted_at",), "datestamp": ("submitted_at",),
+        "datelastaction": ("submitted_at",), "ipaddr": (), "ipaddress": (), "refurl": (), "referrerurl": (),
+        "token": (), "interviewtime": (), "totaltime": (), "totaaltijd": (),
+    },
+}
+_METADATA = {name: roles for table in VENDOR_METADATA.values() for name, roles in table.items()}
+#: Time spent per survey, group or question (LimeSurvey's interviewtime, groupTime12, 12X3X4time and
+#: their labels in English and Dutch; any "duration" or "seconds" column): metadata, never an answer.
+_TIMING = re.compile(r"^(interview ?time|total ?time|totaal ?tijd|group ?time|groep ?tijd|question ?time|vraag ?tijd)"
+                     r"|^\d+x\d+x\d+\w*time$|duration|dauer|\bseconds\b|\bsekunden\b|time taken|time spent", re.I)
+#: Fields that group responses: a suggestion never fills them with metadata, timings or free text.
+DIMENSIONS = ("business_unit", "region", "channel", "segment", "journey_stage", "department", "tenure_band")
+#: Longest attribute name a suggestion gives (long question texts are shortened to their key words).
+ATTRIBUTE_NAME_MAX = 30
+#: Words left out of a shortened attribute name (question filler in the languages of the usual exports).
+_STOPWORDS = frozenset("""
+a an the and or of to in on at for with by from as is are was were be been it its this that these those
+you your yours we our us i me my how what which who whom when where why do does did have has had would
+could should will can please rate following about overall very much more most there their they them
+de het een en of van te in op aan voor met door is zijn was waren dat die deze dit u uw je jij ik mijn
+wij we ons hoe wat welke wie waar waarom gaan gaat over om er niet wel ook al als bij nog ben heb
+der die das und oder ein eine zu im mit von für ist sind sie ihr wie was welche la le les un une et ou
+des du en pour avec est sont el los las y o del para con es son
+""".split())
+
+
+def metadata_roles(header: str) -> tuple[str, ...] | None:
+    """The fields a survey tool's metadata column may be suggested as (an empty tuple: none; it is
+    left out), or None when ``header`` is not metadata. Timing columns are metadata."""
+    key = re.sub(r"[^0-9a-z]", "", header.lower())
+    if key in _METADATA:
+        return _METADATA[key]
+    return () if _TIMING.search(header.strip()) else None
+
+
+def _free_text(st: dict, question: str) -> bool:
+    """A column of free text: an open-ended question, or long answers that are mostly different."""
+    if "open-ended" in question.lower():
+        return True
+    filled = st["filled"] or 0
+    return bool(filled) and ((st["avglen"] or 0) > 40 or ((st["distinct"] or 0) > max(50, 0.5 * filled)
+                                                          and (st["avglen"] or 0) > 15))
+
+
+def attribute_names(headers: list[str], taken: set[str] | tuple[str, ...] = ()) -> dict[str, str]:
+    """A short, unique attribute name per header: the header itself when it has at most
+    ATTRIBUTE_NAME_MAX characters, else a slug of its key words ("koffie_drinken_plan"), shown
+    with spaces by ``fmt.name``. Words shared by most long headers of the file ("Deze vragen gaan
+    over de komende maand") and filler words are left out; a repeated name gets "_2", "_3" ..."""
+    long = [h for h in headers if len(h.strip()) > ATTRIBUTE_NAME_MAX]
+    seen: dict[str, int] = {}
+    for h in long:
+        for w in set(_key_words(h)):
+            seen[w] = seen.get(w, 0) + 1
+    common = {w for w, n in seen.items() if len(long) >= 4 and n > 0.5 * len(long)}
+    used = {t.lower() for t in taken}
+    out = {}
+    for h in headers:
+        if h not in long:
+            name = h.strip()
+        else:
+            # A grid's "question [item]" or "question - option": the question's last key words, then the item's.
+            stem, _, item = h.rpartition("[") if "[" in h else h.rpartition(" - ") if " - " in h else ("", "", h)
+            stem_words = [w for w in _key_words(stem) if w not in common]
+            item_words = [w for w in _key_words(item) if w not in common and w not in stem_words]
+            key = (stem_words[-2:] + item_words if item_words else stem_words) or _key_words(h) or ["question"]
+            name = key[0][:ATTRIBUTE_NAME_MAX]
+            for w in key[1:]:
+                if len(name) + 1 + len(w) > ATTRIBUTE_NAME_MAX:
+                    break
+                name += "_" + w
+        base, n = name, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base[:ATTRIBUTE_NAME_MAX - len(str(n)) - 1]}_{n}"
+        used.add(name.lower())
+        out[h] = name
+    return out
+
+
+_PERSONAL = [(re.compile(pattern), f" {word} ") for pattern, word in
+             ((pii.EMAIL, "email"), (pii.IPV4, "ip"), (pii.PHONE, "phone"), (pii.CARD, "card"))]
+
+
+def _key_words(text: str) -> list[str]:
+    """The lower-cased words of ``text`` that are not filler words; HTML tags dropped, and an email
+    address, IP address, phone or card number replaced by that word (no part of it is kept)."""
+    text = re.sub(r"<[^>]*>", " ", text)
+    for pattern, word in _PERSONAL:
+        text = pattern.sub(word, text)
+    return [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in _STOPWORDS]
+
+
+_STAT_KEYS = ("filled", "numeric", "min", "max", "fractions", "distinct", "avglen", "emails", "ips", "iso",
               *(f"dates:{f}" for f in _FAMILIES))
 
 
@@ -212,14 +330,14 @@ def _column_stats(parsed: Parsed, columns: list[int] | None = None, sample: int 
     if not columns:
         return []
     v, d = "v", "d"
-    aggs = f"count({v}), 0, NULL, NULL, 0, {_identifier_counts(v)}" if identifiers else (
+    aggs = f"count({v}), 0, NULL, NULL, 0, 0, NULL, {_identifier_counts(v)}" if identifiers else (
             f"count({v}), count(TRY_CAST({v} AS DOUBLE)), min(TRY_CAST({v} AS DOUBLE)), "
             f"max(TRY_CAST({v} AS DOUBLE)), count(*) FILTER (WHERE TRY_CAST({v} AS DOUBLE) % 1 <> 0), "
-            f"{_identifier_counts(v)}, count({F.iso_timestamp(v)}), "
+            f"approx_count_distinct({v}), avg(strlen({v})), {_identifier_counts(v)}, count({F.iso_timestamp(v)}), "
             # the formats are this module's constants, not file text
             + ", ".join(f"count(try_strptime({d}, [{', '.join(repr(f) for f in fmts)}]))" for fmts in _FAMILIES.values()))
     if identifiers:
-        aggs += ", 0" * (len(_STAT_KEYS) - 7)
+        aggs += ", 0" * (len(_STAT_KEYS) - 9)
     picked = ", ".join(f"c{i}" for i in columns)
     sql = (f"SELECT col, {aggs} FROM (SELECT col, v, {F.date_shaped(v)} AS d FROM "
            f"(SELECT col, nullif(trim(cell), '') AS v FROM (UNPIVOT (SELECT {picked} FROM {{source}} "
@@ -231,7 +349,7 @@ def _column_stats(parsed: Parsed, columns: list[int] | None = None, sample: int 
         raise parsed.read_error(exc) from None
     finally:
         con.close()
-    empty = (0, 0, None, None, 0, 0, 0, 0, *(0 for _ in _FAMILIES))
+    empty = (0, 0, None, None, 0, 0, None, 0, 0, 0, *(0 for _ in _FAMILIES))
     return [dict(zip(_STAT_KEYS, rows.get(f"c{i}", empty))) for i in columns]
 
 
@@ -302,18 +420,23 @@ def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = N
         columns[header] = target
         used.add(target)
 
+    meta = {h: r for h in free if (r := metadata_roles(h)) is not None}
     for header in free:  # canonical names first
         canon = header.strip().lower()
-        if canon in allowed and canon not in used:
+        if canon in allowed and canon not in used and canon in meta.get(header, (canon,)):
             assign(header, canon)
     # Then wordings, strongest first, each over every column still free: RecordedDate or End Date
-    # wins over StartDate wherever they stand.
+    # wins over StartDate wherever they stand. A tool's metadata column is only what it is (an id,
+    # a date); dimensions never take metadata, timings or free text.
     for fld, pattern in _WORDING:
         if fld not in allowed or fld in used:
             continue
         for header in free:
             st = stats[header]
             if columns[header] or (fld == "comment" and st["numeric"] > 0.5 * st["filled"]):
+                continue
+            if (header in meta and fld not in meta[header]) or \
+                    (fld in DIMENSIONS and _free_text(st, questions[header])):
                 continue
             if re.search(pattern, header.lower()) or re.search(pattern, questions[header].lower()):
                 assign(header, fld)
@@ -322,6 +445,7 @@ def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = N
         for header in free:
             st = stats[header]
             if not columns[header] and st["filled"] and st["numeric"] < st["filled"] \
+                    and "submitted_at" in meta.get(header, ("submitted_at",)) \
                     and _dates(st)[1] >= 0.9 * st["filled"]:
                 assign(header, "submitted_at")
                 notices.append(f"column {header!r} holds dates: suggested as the response date")
@@ -331,6 +455,8 @@ def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = N
         date_format, note = _date_family(date_header, stats[date_header])
         notices += note
 
+    rated = [h for h in free if not columns[h] and h not in meta and _rating(stats[h], h)]
+    names = attribute_names(rated)
     for header in free:
         st, canon, target = stats[header], header.strip().lower(), columns[header]
         if target in F.SCORES[kind] and canon != target:
@@ -340,15 +466,19 @@ def suggest(parsed: Parsed, kind: str, con: duckdb.DuckDBPyConnection | None = N
                 a, b = _scale_from(st)
                 if b in (4, 5, 7, 10) and (a, b) != (lo, hi):
                     scales[target] = {"from": [a, b], "to": [lo, hi]}
-        if not target and st["filled"] and st["numeric"] == st["filled"] and not st["fractions"] \
-                and 0 <= st["min"] and st["max"] <= 10 and st["max"] - st["min"] >= 2 \
-                and not _NOT_RATING.search(header):
-            target = F.ATTRIBUTE + header
+        if header in names:
+            target = F.ATTRIBUTE + names[header]
             lo, hi = _scale_from(st)
             if (lo, hi) != F.DEFAULT_ATTRIBUTE_SCALE:
                 scales[target] = {"from": [lo, hi]}
         columns[header] = target
     return Mapping(kind, columns, scales=scales, date_format=date_format, notices=notices)
+
+
+def _rating(st: dict, header: str) -> bool:
+    """A column of small whole numbers (0-10, at least three apart) whose header is no count or code."""
+    return bool(st["filled"]) and st["numeric"] == st["filled"] and not st["fractions"] \
+        and 0 <= st["min"] and st["max"] <= 10 and st["max"] - st["min"] >= 2 and not _NOT_RATING.search(header)
 
 
 def _dates(st: dict) -> tuple[str | None, int]:

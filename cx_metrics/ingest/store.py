@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -35,6 +36,17 @@ from .read import MAX_CELL_BYTES, Parsed, Progress, cell_too_long
 #: Problems listed in a Report/Result (all are counted).
 MAX_LISTED = 10_000
 PREVIEW_ROWS = 20
+#: Warnings (:func:`_warnings`): all dated responses on one day is suspicious from this many rows on;
+#: straight-lining is a respondent giving one answer to every one of at least STRAIGHT_LINING_ITEMS
+#: ratings, warned about when at least STRAIGHT_LINING_SHARE of the rows do.
+ONE_DAY_MIN_ROWS = 10
+STRAIGHT_LINING_ITEMS = 5
+STRAIGHT_LINING_SHARE = 0.05
+#: Qualtrics' Status codes and texts of responses that are not real (Survey Preview 1, Survey Test 2,
+#: Spam 8, Survey Preview Spam 9, Imported Spam 12, Offline Survey Preview 17), and DistributionChannel's.
+TEST_STATUS = ("1", "2", "8", "9", "12", "17", "survey preview", "survey test", "spam", "preview spam",
+               "survey preview spam", "imported spam", "offline survey preview", "test", "preview")
+TEST_CHANNEL = ("preview", "test")
 #: Rows inserted per statement, so that progress can be reported between them.
 BATCH_ROWS = 250_000
 
@@ -52,6 +64,8 @@ class Report:
     rules: list[str]
     notices: list[str]
     duplicate_of: str | None = None
+    #: Implausible data that does not stop a load (:func:`_warnings`).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -71,11 +85,13 @@ class Result:
     rejected: bool = False
     message: str = ""
     notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {"upload_id": self.upload_id, "rows_loaded": self.rows_loaded, "rows_skipped": self.rows_skipped,
                 "problems": self.problems, "problem_count": self.problem_count, "dry_run": self.dry_run,
-                "rejected": self.rejected, "message": self.message, "notices": self.notices}
+                "rejected": self.rejected, "message": self.message, "notices": self.notices,
+                "warnings": self.warnings}
 
 
 # --- staging -----------------------------------------------------------------------------------
@@ -155,6 +171,7 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
     else:
         sel.append(f"{p(str(mapping.defaults.get('source') or _default_source(parsed)))}::VARCHAR AS source")
     insert_cols.append("source")
+    sel.append(f"{_test_rows(parsed, index, p)} AS _test")
 
     # date
     if "submitted_at" in targets:
@@ -261,6 +278,50 @@ def _stage(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping) -> 
     ratings, ratings_params = _ratings_sql(parsed, mapping, attributes, index) if attributes else ("", [])
     return _Plan(kind, F.TABLES[kind], insert_cols, attributes, checks, cp.values, rule_lines, person,
                  int(records) - int(blank), notices, ratings, ratings_params)
+
+
+def _test_rows(parsed: Parsed, index: dict[str, int], p: rules.Params) -> str:
+    """SQL: the row is a preview, test or spam response (Qualtrics' Status, mapped or not, in a
+    Qualtrics layout; DistributionChannel "preview"/"test" in any layout)."""
+    norm = {re.sub(r"[^0-9a-z]", "", h.lower()): h for h in reversed(parsed.headers)}
+    tests = []
+    if parsed.layout.startswith("qualtrics") and "status" in norm:
+        tests.append(rules.in_list(f"lower({rules.raw(index[norm['status']])})", list(TEST_STATUS), p))
+    if "distributionchannel" in norm:
+        tests.append(rules.in_list(f"lower({rules.raw(index[norm['distributionchannel']])})", list(TEST_CHANNEL), p))
+    return " OR ".join(tests) or "FALSE"
+
+
+def _warnings(con: duckdb.DuckDBPyConnection, parsed: Parsed, plan: _Plan, mapping: Mapping, today: date) -> list[str]:
+    """Implausible data in the staged rows, as sentences; they do not stop a load.
+
+    All dated responses on one day (from ONE_DAY_MIN_ROWS rows; not for a date given for every
+    response), dates after ``today``, preview/test/spam responses (:func:`_test_rows`), and
+    straight-lining: the share of rows giving one answer to every one of at least
+    STRAIGHT_LINING_ITEMS attribute ratings, from STRAIGHT_LINING_SHARE on. Counted in SQL.
+    """
+    out = []
+    rows, dated, days, first, future, last, tests = con.execute(
+        "SELECT count(*), count(submitted_at), count(DISTINCT submitted_at::DATE), min(submitted_at)::DATE, "
+        "count(*) FILTER (WHERE submitted_at::DATE > ?), max(submitted_at)::DATE, count(*) FILTER (WHERE _test) "
+        "FROM _ingest_stage", [today]).fetchone()
+    if "submitted_at" in mapping.targets() and dated >= ONE_DAY_MIN_ROWS and days == 1:
+        out.append(f"all {dated:,} dated responses are on one day ({first:%Y-%m-%d}): if that is a placeholder "
+                   "(an anonymised export), leave the date column unmapped and give a date for every response")
+    if future:
+        out.append(f"{future:,} of {rows:,} responses are dated after today (latest {last:%Y-%m-%d})")
+    if tests:
+        out.append(f"{tests:,} of {rows:,} responses are survey previews, tests or spam (Status or "
+                   "DistributionChannel): they would count as real responses")
+    if rows and len(plan.attributes) >= STRAIGHT_LINING_ITEMS:
+        ratings = plan.ratings.format(first_rows="", cells="TRUE")
+        straight = _read_ratings(
+            con, parsed, f"SELECT count(*) FROM (SELECT _row FROM {ratings} WHERE v0 IS NOT NULL GROUP BY _row "
+            f"HAVING count(*) >= {STRAIGHT_LINING_ITEMS} AND min(v0) = max(v0))", plan.ratings_params).fetchone()[0]
+        if straight and straight >= STRAIGHT_LINING_SHARE * rows:
+            out.append(f"{straight:,} of {rows:,} responses ({straight / rows:.0%}) give the same answer to every "
+                       f"rating (at least {STRAIGHT_LINING_ITEMS}): straight-lining, often inattentive answers")
+    return out
 
 
 def _content_id(targets: dict[str, str], index: dict[str, int], person: str | None) -> str:
@@ -620,6 +681,7 @@ def validate(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *
             progress(0, plan.rows, "checking")
         _find_problems(con, parsed, plan, mapping, replace)
         problems, count, lines, reasons = _problem_list(con)
+        warnings = _warnings(con, parsed, plan, mapping, date.today())
         key = pseudonym.load_key() if plan.person else None
         preview = _preview(con, plan, mapping, key)
         dup = _already(con, parsed.sha256)
@@ -634,7 +696,7 @@ def validate(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *
     if progress:
         progress(plan.rows, plan.rows, "checked")
     return Report(plan.rows, problems, count, lines, reasons, preview, plan.rules, notices,
-                  dup[0] if dup else None)
+                  dup[0] if dup else None, warnings)
 
 
 @_serial_retry
@@ -669,16 +731,17 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
         _find_problems(con, parsed, plan, mapping, replace)
         problems, count, bad_lines, reasons = _problem_list(con)
         notices = [*parsed.notices, *mapping.notices, *plan.notices, *plan.rules]
+        warnings = _warnings(con, parsed, plan, mapping, date.today())
         again = _all_loaded_before(problems, reasons, bad_lines, total)
         if again or (count and on_error == "reject"):
             con.execute("ROLLBACK")
             if progress:
                 progress(total, total, "checked")
             if again:
-                return Result(None, 0, total, problems, count, dry_run, False, again, notices)
+                return Result(None, 0, total, problems, count, dry_run, False, again, notices, warnings)
             return Result(None, 0, 0, problems, count, dry_run, True,
                           f"rejected: {count} problem(s) on {bad_lines} of {total} rows; nothing loaded "
-                          "(fix them, or load with on_error=skip to leave those rows out)", notices)
+                          "(fix them, or load with on_error=skip to leave those rows out)", notices, warnings)
         key = pseudonym.load_key() if plan.person else None
         if count:  # skip: leave the problem lines out
             con.execute("DELETE FROM _ingest_stage WHERE _line IN (SELECT line FROM _ingest_problems)")
@@ -719,7 +782,7 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
     message = (f"dry run: {loaded} rows would be loaded, {skipped} skipped; nothing was written" if dry_run
                else f"loaded {loaded} rows as upload {upload_id}" + (f", skipped {skipped}" if skipped else ""))
     return Result(None if dry_run else upload_id, int(loaded), skipped, problems, count, dry_run, False,
-                  message, notices)
+                  message, notices, warnings)
 
 
 UPLOAD_COLUMNS = ["upload_id", "file_name", "kind", "source", "rows_loaded", "rows_skipped", "loaded_at",

@@ -4,6 +4,7 @@ and the overview's NPS n grows by exactly the rows loaded."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -107,5 +108,46 @@ def test_answer_rules_show_how_dates_and_codes_are_read(browser, app, screenshot
         expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").first).to_have_text("3")
         page.wait_for_timeout(500)  # the grids draw on a canvas after they mount
         page.screenshot(path=screenshots / "data_answer_rules.png")
+    finally:
+        context.close()
+
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"  # ../shared/fixtures from the repo
+
+
+@pytest.mark.skipif(not FIXTURES.exists(), reason="no ../shared/fixtures folder")
+@pytest.mark.parametrize("rel, rows", [("surveymonkey/steak_risk.csv", 550), ("surveymonkey/starwars.csv", 1186)])
+def test_surveymonkey_export_loads_with_a_date_for_every_response(browser, app, screenshots, rel, rows):
+    """SurveyMonkey's exports have no date column: the analyst gives one date, checks and loads."""
+    url, _, _ = app
+    name = Path(rel).name
+    context = browser.new_context(viewport={"width": 1280, "height": 2000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{url}/data")
+        page.locator("input[type=file]").first.set_input_files(str(FIXTURES / rel))
+        expect(page.get_by_text(re.compile(rf"Read {re.escape(name)}: surveymonkey layout"))).to_be_visible()
+        label = "Date for every response (the file has no date column)"
+        expect(page.get_by_role("group", name=label)).to_be_visible()
+        expect(page.get_by_text("Pick the date for every response")).to_be_visible()
+        expect(page.get_by_role("button", name="Load into the dashboard")).to_have_count(0)
+        # The field is three segments (year, month, day), and typing moves from one to the next;
+        # the calendar opens on the typed date, and picking the day there sets it.
+        page.get_by_role("spinbutton", name=f"year, {label}").click()
+        page.keyboard.type("20140515")
+        page.get_by_role("button", name=re.compile(r"May 15, 2014")).click()
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+        expect(page.get_by_text("Rule: no date column: every response is dated 2014-05-15 00:00")).to_be_visible()
+        expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").first).to_have_text(f"{rows:,}")
+        expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").nth(2)).to_have_text("0")  # no problems
+        page.get_by_text("2. Check").scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # the grids draw on a canvas after they mount
+        page.screenshot(path=screenshots / f"data_default_date_{Path(rel).stem}.png")
+        page.get_by_role("button", name="Load into the dashboard").click()
+        expect(page.get_by_text(re.compile(rf"Loaded {rows:,} rows"))).to_be_visible()
+        page.get_by_text(re.compile(rf"Loaded {rows:,} rows")).scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        page.screenshot(path=screenshots / f"data_default_date_{Path(rel).stem}_loaded.png")
     finally:
         context.close()

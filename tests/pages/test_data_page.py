@@ -135,3 +135,35 @@ def test_the_same_file_again_says_it_is_loaded_and_offers_no_load(make_app, demo
     again = upload(open_page(make_app, demo_db_copy), "web-again.csv", GOOD)
     assert any("This exact file is already loaded" in i.value for i in again.info)
     assert not [b for b in again.button if b.key == "load_file"] and not again.metric
+
+
+NO_DATE = b"Respondent ID,How likely are you to recommend us?,Region\nN1,9,North\nN2,4,South\nN3,10,North\n"
+
+
+def test_a_file_without_a_date_column_takes_one_date_for_every_response(make_app, demo_db_copy):
+    at = upload(open_page(make_app, demo_db_copy), "no-date.csv", NO_DATE)
+    [key] = [k for k in at.session_state if str(k).startswith("default_date_")]
+    field = at.date_input(key=key)
+    assert field.label == "Date for every response (the file has no date column)" and field.value is None
+    # nothing is checked until the date is given
+    assert not at.metric and not [b for b in at.button if b.key == "load_file"]
+    assert any("Pick the date for every response" in i.value for i in at.info)
+    field.set_value(date(2026, 10, 15)).run()
+    assert not at.exception and [m.value for m in at.metric] == ["3", "0", "0"]
+    assert any("every response is dated 2026-10-15 00:00" in c.value for c in at.caption)
+    assert {str(d)[:10] for d in preview(at)["submitted_at"]} == {"2026-10-15"}
+    assert '"submitted_at": "2026-10-15"' in at.code[0].value  # the mapping JSON the CLI takes
+    at.button(key="load_file").click().run()
+    assert any(s.value.startswith("Loaded 3 rows") for s in at.success)
+    dates = with_con(demo_db_copy, lambda c: c.execute(
+        "SELECT DISTINCT submitted_at::DATE::VARCHAR FROM cx_responses WHERE response_id LIKE 'N_'").fetchall())
+    assert dates == [("2026-10-15",)]
+
+
+def test_implausible_data_is_warned_about_but_loads(make_app, demo_db_copy):
+    rows = "\n".join(f"P{i},1980-01-01,{i % 11}" for i in range(12))
+    at = upload(open_page(make_app, demo_db_copy), "one-day.csv", f"response_id,submitted_at,nps\n{rows}\n".encode())
+    [warning] = [w.value for w in at.warning if w.value.startswith("Check this:")]
+    assert warning.startswith("Check this: all 12 dated responses are on one day (1980-01-01)")
+    at.button(key="load_file").click().run()
+    assert any(s.value.startswith("Loaded 12 rows") for s in at.success)
