@@ -9,12 +9,13 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from cx_metrics import demo, kpis, service
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 MAIN = '[data-testid="stMain"]'
 ROWS = 200_000
