@@ -1,12 +1,16 @@
 """Entry point: page config, sign-in, navigation by role and the shared sidebar filters."""
 
 import ipaddress
+from pathlib import Path
 
 import streamlit as st
 
-from pages.shared import current_user, sidebar_filters, through_app
+from pages.shared import EVERY_FILTER, VALUES, current_user, sidebar_filters, through_app
 
-st.set_page_config(page_title="Experience dashboard", page_icon=":material/monitoring:", layout="wide")
+# A file of our own, served by this app: a ":material/...:" icon would make every browser fetch it
+# from fonts.gstatic.com (and an emoji from a CDN), a request leaving this computer on each page load.
+FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
+st.set_page_config(page_title="Experience dashboard", page_icon=FAVICON, layout="wide")
 
 #: section -> (script, title, icon, the permission it needs). A page the user
 #: may not use is still registered, hidden, so that its URL reaches the page,
@@ -29,6 +33,19 @@ PAGES = {
         ("pages/settings.py", "Settings", ":material/tune:", "edit_targets"),
         ("pages/admin.py", "Roles and audit log", ":material/admin_panel_settings:", "view_audit"),
     ],
+}
+#: Page title -> the sidebar filters it reads (pages.shared.EVERY_FILTER); other pages get none.
+#: Employee figures have only a business unit, so CX <-> EX and Employees offer only that; the
+#: board pack picks its own period and comparison.
+SIDEBAR = {
+    "Overview": EVERY_FILTER,
+    "CX ↔ EX": ("period", "bu"),
+    "Units": EVERY_FILTER,
+    "Customer journey": ("period", *VALUES),
+    "Employees and partners": ("period", "compare", "bu"),
+    "Key drivers": ("period", *VALUES),
+    "Voice of the customer": EVERY_FILTER,
+    "Board pack": VALUES,
 }
 
 
@@ -91,6 +108,6 @@ else:
     st.sidebar.caption(f":material/person: {user.name} · **{user.role}**")
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
         st.logout()
-sidebar_filters()
+sidebar_filters(SIDEBAR.get(nav.title, ()))
 with through_app():
     nav.run()

@@ -143,6 +143,22 @@ class Filters:
         return (" AND ".join(clauses) or "TRUE"), params
 
 
+def clamp_period(start: date, end: date, first: date, last: date) -> tuple[date, date]:
+    """``start``..``end`` moved inside the data's days ``first``..``last`` (all inclusive).
+
+    A period that overlaps the data is cut to the overlap. One wholly before (after) the data
+    keeps its length, up to the data's, at the data's first (last) day: 1 Jan - 1 Feb 2010 with
+    data from 1 Nov 2024 becomes 1 Nov - 2 Dec 2024. Reversed dates are read in order.
+    """
+    start, end = min(start, end), max(start, end)
+    span = min(end - start, last - first)
+    if end < first:
+        return first, first + span
+    if start > last:
+        return last - span, last
+    return max(start, first), min(end, last)
+
+
 def _months_before(first: date, months: int) -> date:
     """The 1st of the month ``months`` calendar months before ``first`` (itself a 1st)."""
     index = first.year * 12 + first.month - 1 - months

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from .ex_guard import HIDDEN_TEXT, REASONS
+from .ex_guard import HIDDEN_TEXT, RELATION, REASONS
+from .filters import Filters
 from .kpis import KPIS, Score
 
 SUPPRESSED_TEXT = HIDDEN_TEXT[:1].upper() + HIDDEN_TEXT[1:]
@@ -13,6 +14,21 @@ SUPPRESSED_TEXT = HIDDEN_TEXT[:1].upper() + HIDDEN_TEXT[1:]
 def reason(key: str | None) -> str:
     """Why an employee figure shows nothing, in words ('hidden: fewer than 5 people, or ...')."""
     return REASONS.get(key or "", "no responses")
+
+
+def ex_filter_note(filters: Filters, what: str = "eNPS") -> str | None:
+    """Why an employee chart would be empty under ``filters``, in one line, or None when it would not.
+
+    Employee data has no channel, segment or journey stage, and employee figures are not broken
+    down by region: under such a filter a page shows this note instead of an empty chart.
+    'Employee figures have no channel: clear the channel filter to see eNPS.'
+    """
+    missing = [col.replace("_", " ") for col in filters.unsupported(RELATION)]
+    if not missing:
+        return None
+    fields = " or ".join(missing) if len(missing) < 3 else ", ".join(missing[:-1]) + " or " + missing[-1]
+    which = f"the {missing[0]} filter" if len(missing) == 1 else "those filters"
+    return f"Employee figures have no {fields}: clear {which} to see {what}."
 
 
 def name(key: str) -> str:

@@ -386,7 +386,9 @@ def by_group(
     per table, grouped in SQL. EX groups are reporting cells'
     labels (:mod:`cx_metrics.ex_guard`): without ``grain``, every name the
     employee data has for ``by`` gets a row, hidden (``suppressed``) when no
-    reporting cell inside the filters carries it.
+    reporting cell inside the filters carries it, provided the organisation
+    has employee responses in those months (:func:`cx_metrics.ex_guard.reason`
+    is ``hidden``); otherwise employee groups get no rows (no data, not hidden).
     """
     if grain is not None and (compare or grain not in GRAINS):
         raise ValueError(f"grain must be one of {GRAINS}, and cannot be combined with compare")
@@ -414,7 +416,10 @@ def by_group(
             (r["_period"], r["grp"], r["bucket"]): r for r in _fetch(con, " UNION ALL ".join(parts), params)
         }
         keys = {(g, d) for p, g, d in found if p == 0}
-        if table == ex_guard.RELATION and not grain and where != "FALSE" and ex_guard.covered_months(filters)[0]:
+        # Every employee name gets a row, hidden, only when the organisation answered in these months:
+        # a group exists but is too small. With no employee responses at all (or a filter or period
+        # the employee figures cannot follow) there is nothing to hide, so no rows: "no data", not "hidden".
+        if table == ex_guard.RELATION and not grain and ex_guard.reason(con, filters) == "hidden":
             chosen = filters.active().get(by)
             keys |= {(name, None) for name in ex_guard.names(con, by) if not chosen or name in chosen}
         hidden = Score("", suppressed=True, reason="hidden")

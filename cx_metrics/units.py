@@ -72,6 +72,7 @@ def matrix(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     text = table.assign(cell=table.apply(cell_text, axis=1))
     labels = {k: kpis.KPIS[k].label for k in table["kpi"].unique()}
     order = [labels[k] for k in LEAGUE_KPIS if k in labels]
-    wide = text.pivot(index="group", columns="kpi", values="cell").rename(columns=labels)[order]
+    # A unit with customer but no employee data at all has no eNPS row: a dash (no data), never "hidden".
+    wide = text.pivot(index="group", columns="kpi", values="cell").rename(columns=labels)[order].fillna("—")
     status = table.pivot(index="group", columns="kpi", values="status").rename(columns=labels)[order]
     return wide, status

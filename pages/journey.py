@@ -29,7 +29,7 @@ if not weak.empty:
     st.markdown(
         f"The weakest stage is **{w['stage']}**: NPS **{fmt.value('nps', w['nps'])}** "
         f"(95% CI {fmt.value('nps', w['nps_ci_low'])} to {fmt.value('nps', w['nps_ci_high'])}), "
-        f"{w['detractors_pct']:.0f}% detractors, {int(w['nps_n']):,} answers."
+        f"{w['detractors_pct']:.0f}% detractors, {int(w['nps_n']):,} NPS answers."
     )
 
 cols = st.columns(len(stages))
@@ -39,7 +39,8 @@ for col, row in zip(cols, stages.to_dict("records")):
         st.metric("NPS", fmt.value("nps", row["nps"]))
         st.caption(
             f"CSAT {fmt.value('csat', row['csat'])} · CES {fmt.value('ces', row['ces'])}  \n"
-            f"{row['volume']:,} responses · {row['detractors_pct']:.0f}% detractors"
+            f"{row['volume']:,} responses, {row['nps_n']:,} with an NPS answer · "
+            f"{row['detractors_pct']:.0f}% detractors"
             + (" · low base" if row["low_base"] else "")
         )
 chart(figures.journey_ribbon(stages), key="ribbon_chart", name="journey")
@@ -49,6 +50,7 @@ st.subheader("Stages and channels")
 cells = load(journey.stage_channel, f)
 chart(figures.stage_channel_heatmap(cells, list(JOURNEY_STAGES)), key="stage_channel_chart", name="stage-channel")
 st.caption("Channels are the touchpoints within a stage; this data has no finer touchpoint field. "
+           "n counts NPS answers (as in the stage cards, not all responses). "
            "Cells with fewer than 30 answers are low base: read them with care.")
 
 st.subheader("Stage trends")

@@ -46,10 +46,6 @@ header.caption(
 minimum = load(kpis.materiality)
 
 
-with summary_area:  # the board headline's three messages, from the same numbers
-    st.info(load(boardpack_story.plain_summary, f, compare), icon=":material/summarize:")
-
-
 def tile(key: str) -> None:
     t = data.tiles[key]
     s, k = t.score, kpis.KPIS[key]
@@ -104,12 +100,19 @@ with left:
         key="trend_nps",
     )
 with right:
-    chart(
-        charts.trend(data.trend, "enps", x_range, charts.EX_COLOUR, data.tiles["enps"].target,
-                     title="Employees and partners: eNPS with its 95% range", highlight=(f.start, f.end)),
-        key="trend_enps",
-    )
+    if note := fmt.ex_filter_note(f):  # e.g. a channel filter: an eNPS chart would be empty
+        st.info(note, icon=":material/filter_alt_off:")
+    else:
+        chart(
+            charts.trend(data.trend, "enps", x_range, charts.EX_COLOUR, data.tiles["enps"].target,
+                         title="Employees and partners: eNPS with its 95% range", highlight=(f.start, f.end)),
+            key="trend_enps",
+        )
 st.caption(f"Trends cover {fmt.period(window.start, window.end)} by {grain}; the band is the 95% range. "
            "Employee figures are monthly, from groups of at least 5 people (a gap: no such group).")
 with st.expander("How we calculate", icon=":material/calculate:"):
     st.markdown(fmt.HOW_WE_CALCULATE)
+
+# Last, so tiles and charts draw first; the paragraph then fills the space reserved above them.
+with summary_area:  # the board headline's three messages, from the same numbers
+    st.info(load(boardpack_story.plain_summary, f, compare), icon=":material/summarize:")

@@ -7,6 +7,7 @@ cx_metrics, caches cx_metrics calls, and builds the sidebar widgets.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -17,8 +18,8 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cx_metrics import access, config, db, demo, kpis, service
-from cx_metrics.filters import Filters
+from cx_metrics import access, config, db, demo, fmt, kpis, service
+from cx_metrics.filters import Filters, clamp_period
 from cx_metrics.overview import default_period
 
 PERIODS = ["Last month", "Last 3 months", "Last 6 months", "Last 12 months", "Year to date", "Custom"]
@@ -67,6 +68,9 @@ FILTER_WIDGETS = [  # (Filters field, query-param key, label)
     ("segments", "segment", "Segments"),
     ("journey_stages", "stage", "Journey stages"),
 ]
+#: The sidebar's filters by widget key (also the query-param key). app.py says which ones each page uses.
+VALUES = tuple(key for _, key, _ in FILTER_WIDGETS)
+EVERY_FILTER = ("period", "compare", *VALUES)
 
 
 @st.cache_resource(show_spinner="Opening the database (first start builds the demo data)…")
@@ -207,8 +211,48 @@ class View:
     as_of: date
 
 
-def sidebar_filters() -> View | None:
-    """Draw the shared filters (mirrored in the URL) and remember them for the page."""
+def _link_dates() -> tuple[date, date] | None:
+    """The custom dates the page address holds (``?dates=2026-03-01&dates=2026-05-31``), if readable."""
+    try:
+        days = sorted(date.fromisoformat(d) for d in st.query_params.get_all("dates"))
+    except ValueError:
+        return None
+    return (days[0], days[-1]) if days else None
+
+
+def _custom_dates(sb, default: tuple[date, date], first: date, as_of: date) -> tuple[date, date]:
+    """The custom dates widget. Dates a shared link asks for outside the data are clamped into it,
+    with a one-line notice (Streamlit alone would silently replace them with the default)."""
+    if "dates" not in st.session_state and (asked := _link_dates()):
+        if asked[0] < first or asked[1] > as_of:
+            shown = clamp_period(*asked, first, as_of)
+            st.session_state["dates"] = shown  # before the widget exists, so it starts with these
+            partly = "partly " if asked[0] <= as_of and asked[1] >= first else ""
+            st.session_state["_dates_notice"] = (shown, (
+                f"The link's dates {fmt.period(*asked)} are {partly}outside the data "
+                f"({fmt.period(first, as_of)}); showing {fmt.period(*shown)}."))
+    value = {} if "dates" in st.session_state else {"value": default}
+    picked = sb.date_input("Dates (inclusive)", min_value=first, max_value=as_of, key="dates",
+                           bind="query-params", format="YYYY-MM-DD", **value)
+    start, end = (picked[0], picked[-1]) if picked else default
+    notice = st.session_state.get("_dates_notice")
+    if notice and notice[0] == (start, end):  # until the reader picks other dates
+        st.info(notice[1], icon=":material/date_range:")
+    return start, end
+
+
+def sidebar_filters(uses: Collection[str] = EVERY_FILTER) -> View | None:
+    """Draw the shared filters the page ``uses`` (keys of :data:`EVERY_FILTER`, mirrored in the URL)
+    and remember them for the page.
+
+    A filter the page does not use is neither drawn nor applied. Streamlit keeps its value in the
+    session, so it is back (in the sidebar and the URL) on the next page that uses it. Without
+    ``period`` the view covers the default period (the last 3 months); without ``compare``, the
+    previous period.
+    """
+    if not uses:
+        st.session_state["_view"] = None
+        return None
     first, as_of = load(kpis.data_range)
     if as_of is None:
         st.session_state["_view"] = None
@@ -216,20 +260,22 @@ def sidebar_filters() -> View | None:
     choices = load(kpis.dimension_values)
     sb = st.sidebar
     sb.header("Filters")
-    preset = sb.selectbox("Period", PERIODS, index=1, key="period", bind="query-params")
-    start, end = _period(preset, first, as_of)
-    if preset == "Custom":
-        picked = sb.date_input(
-            "Dates (inclusive)", value=(start, end), min_value=first, max_value=as_of,
-            key="dates", bind="query-params", format="YYYY-MM-DD",
+    start, end = _period(PERIODS[1], first, as_of)
+    if "period" in uses:
+        preset = sb.selectbox("Period", PERIODS, index=1, key="period", bind="query-params")
+        start, end = _period(preset, first, as_of)
+        if preset == "Custom":
+            start, end = _custom_dates(sb, (start, end), first, as_of)
+    compare = "previous"
+    if "compare" in uses:
+        compare = sb.radio(
+            "Compare with", list(COMPARE), format_func=COMPARE.get, key="compare", bind="query-params",
         )
-        start, end = (picked[0], picked[-1]) if picked else (start, end)
-    compare = sb.radio(
-        "Compare with", list(COMPARE), format_func=COMPARE.get, key="compare", bind="query-params",
-    )
     values = {}
     for field, key, label in FILTER_WIDGETS:
-        values[field] = tuple(sb.multiselect(label, choices[field], key=key, bind="query-params", placeholder="All"))
+        if key in uses:
+            values[field] = tuple(sb.multiselect(label, choices[field], key=key, bind="query-params",
+                                                 placeholder="All"))
     sb.caption(f"Data as of **{as_of:%d %b %Y}**. Copy the page address to share this view.")
     st.session_state["_view"] = View(Filters(start, end, **values), compare, as_of)
     return st.session_state["_view"]

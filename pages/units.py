@@ -50,8 +50,11 @@ with left:
     chart(trend_chart(trends, "nps", (window.start, window.end), title=f"{unit}: NPS with 95% CI",
                       highlight=(f.start, f.end)), key="unit_nps", name=f"{unit}-nps")
 with right:
-    chart(trend_chart(trends, "enps", (window.start, window.end), title=f"{unit}: eNPS with 95% CI",
-                      highlight=(f.start, f.end)), key="unit_enps", name=f"{unit}-enps")
+    if note := fmt.ex_filter_note(f):  # e.g. a channel filter: an eNPS chart would be empty
+        st.info(note, icon=":material/filter_alt_off:")
+    else:
+        chart(trend_chart(trends, "enps", (window.start, window.end), title=f"{unit}: eNPS with 95% CI",
+                          highlight=(f.start, f.end)), key="unit_enps", name=f"{unit}-enps")
 stages = load(journey.stages, scope)
 if not stages.empty:
     chart(figures.journey_ribbon(stages), key="unit_journey", name=f"{unit}-journey")

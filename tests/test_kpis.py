@@ -961,3 +961,26 @@ def test_a_change_is_a_rise_or_fall_only_when_real_and_big_enough():
                 else:
                     assert got == "same"
     assert kpis.verdict("nps", {"delta": None}, 2.0) is None
+
+
+DATA = (date(2024, 11, 1), date(2026, 10, 31))  # the data's first and last day
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (date(2025, 3, 1), date(2025, 5, 31), (date(2025, 3, 1), date(2025, 5, 31))),  # inside: unchanged
+        (date(2010, 1, 1), date(2010, 2, 1), (date(2024, 11, 1), date(2024, 12, 2))),  # before: same 32 days
+        (date(2030, 1, 1), date(2030, 1, 10), (date(2026, 10, 22), date(2026, 10, 31))),  # after: same 10 days
+        (date(2024, 1, 1), date(2025, 1, 31), (date(2024, 11, 1), date(2025, 1, 31))),  # overlap: cut
+        (date(2026, 9, 1), date(2027, 3, 1), (date(2026, 9, 1), date(2026, 10, 31))),
+        (date(2000, 1, 1), date(2001, 1, 1), (date(2024, 11, 1), date(2025, 11, 2))),  # 366 days
+        (date(1990, 1, 1), date(2000, 1, 1), DATA),  # wholly before: at most the data's length
+        (date(1990, 1, 1), date(2040, 1, 1), DATA),  # around the data
+        (date(2010, 2, 1), date(2010, 1, 1), (date(2024, 11, 1), date(2024, 12, 2))),  # reversed
+    ],
+)
+def test_clamp_period_into_the_data(start, end, shown):
+    from cx_metrics.filters import clamp_period
+
+    assert clamp_period(start, end, *DATA) == shown

@@ -109,3 +109,26 @@ def test_a_department_of_three_cannot_be_recovered_from_the_total():
 def test_breakdown_rejects_unknown_columns():
     with pytest.raises(ValueError, match="by must be one of"):
         internal.breakdown(db.connect(":memory:"), OCT, "salary")
+
+
+@pytest.mark.parametrize(("filters", "why"), [
+    (Filters(date(2026, 9, 1), date(2026, 9, 30)), "no_data"),  # no employee answered in September
+    (Filters(date(2026, 10, 1), date(2026, 10, 31), channels=("web",)), "filter"),  # employees have no channel
+    (Filters(date(2026, 10, 2), date(2026, 10, 30)), "period"),  # holds no month's first day
+])
+def test_no_data_is_not_shown_as_hidden(filters, why):
+    """"Hidden" means a group exists but is too small. Where the organisation has no employee
+    figure at all for these filters, departments and units get no hidden rows: no data, a dash."""
+    con = db.connect(":memory:")
+    _ex(con, "Sales", 40, 10)  # October only
+    _ex(con, "Legal", 3, 0)
+    _cx(con, "buy", "web", [10] * 30)
+    ex_guard.ensure_fresh(con)
+    assert kpis.enps(con, filters).reason == why
+    assert internal.breakdown(con, filters, "department", compare=None).empty
+    league = units.league(con, filters, "previous")
+    assert not league["suppressed"].astype(bool).any()
+    # ...while in October, when the organisation answered, Legal's 3 are hidden (and Sales shown)
+    october = internal.breakdown(con, OCT, "department", compare=None)
+    hidden = october[october["suppressed"].astype(bool) & (october["kpi"] == "enps")]
+    assert set(hidden["group"]) == {"Legal"} and set(hidden["reason"]) == {"hidden"}

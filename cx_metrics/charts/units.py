@@ -52,7 +52,7 @@ def journey_ribbon(stages: pd.DataFrame) -> go.Figure:
         error_y=dict(type="data", symmetric=False, array=stages["nps_ci_high"] - stages["nps"],
                      arrayminus=stages["nps"] - stages["nps_ci_low"], color="#666", thickness=1.2),
         customdata=stages[["nps_n", "detractors_pct"]],
-        hovertemplate="%{x}<br>NPS %{y:.1f} (n = %{customdata[0]:,})<br>%{customdata[1]:.1f}% detractors"
+        hovertemplate="%{x}<br>NPS %{y:.1f} (%{customdata[0]:,} NPS answers)<br>%{customdata[1]:.1f}% detractors"
                       "<extra></extra>",
     ))
     fig = _base(fig, "NPS along the customer journey (95% CI)", 380)
@@ -73,7 +73,7 @@ def stage_channel_heatmap(cells: pd.DataFrame, stage_order: list[str]) -> go.Fig
     fig = go.Figure(go.Heatmap(
         z=wide.values, x=list(wide.columns), y=list(wide.index), text=text.values, texttemplate="%{text}",
         colorscale="RdBu", zmid=0, colorbar=dict(title="NPS"), xgap=2, ygap=2,
-        hovertemplate="%{y} · %{x}<br>NPS %{z:.1f}<extra></extra>",
+        customdata=n.values, hovertemplate="%{y} · %{x}<br>NPS %{z:.1f} (%{customdata:,} NPS answers)<extra></extra>",
     ))
     fig = _base(fig, "NPS by stage and channel (the touchpoints within a stage)", 70 + 48 * max(len(wide), 3))
     fig.update_yaxes(autorange="reversed", showgrid=False)

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -118,8 +119,8 @@ def test_settings_page(page: Page, server, screenshots):
 
 
 def test_cold_start_deep_link_runs_the_app(browser, serve_app, tmp_path):
-    """A shared link to /settings, opened as a fresh server's very first request,
-    still gets app.py: page config, navigation and the sidebar filters."""
+    """A shared link to /units, opened as a fresh server's very first request,
+    still gets app.py: page config, navigation and the sidebar filters (with the link's unit)."""
     path = tmp_path / "cold.duckdb"
     con = db.connect(path)
     demo.build(con, cx_rows=3_000, ex_rows=1_000)
@@ -128,8 +129,8 @@ def test_cold_start_deep_link_runs_the_app(browser, serve_app, tmp_path):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         try:
             page = context.new_page()
-            page.goto(f"{url}/settings?bu=Grocery")
-            expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
+            page.goto(f"{url}/units?bu=Grocery")
+            expect(page.get_by_role("heading", name="Units compared", exact=True)).to_be_visible()
             expect(page).to_have_title(re.compile("Experience dashboard"))
             nav = page.get_by_test_id("stSidebarNav")
             expect(nav.get_by_role("link", name=re.compile("Overview"))).to_be_visible()
@@ -141,9 +142,10 @@ def test_cold_start_deep_link_runs_the_app(browser, serve_app, tmp_path):
 
 def test_first_visits_in_three_tabs_at_once_all_go_through_the_app(browser, serve_app, tmp_path):
     """A fresh server's first three visitors, on three pages at the same moment:
-    each gets its page through app.py (sidebar filters, no legacy page list), and
-    the server logs no error. Each tab starts its session while the server is
-    still in Streamlit's legacy pages mode, which the page scripts must leave."""
+    each gets its page through app.py (navigation, no legacy page list; the sidebar
+    filters only on Units, the one of them that uses filters), and the server logs
+    no error. Each tab starts its session while the server is still in Streamlit's
+    legacy pages mode, which the page scripts must leave."""
     path = tmp_path / "three.duckdb"
     con = db.connect(path)
     demo.build(con, cx_rows=3_000, ex_rows=1_000)
@@ -160,10 +162,61 @@ def test_first_visits_in_three_tabs_at_once_all_go_through_the_app(browser, serv
                 nav = tab.get_by_test_id("stSidebarNav")
                 expect(nav.get_by_role("link", name=re.compile("Overview"))).to_be_visible()
                 expect(nav.get_by_role("link", name=re.compile("shared"))).to_have_count(0)
-                expect(tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Period")).to_be_visible()
+                period = tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Period")
+                if slug == "units":
+                    expect(period).to_be_visible()
+                else:  # Data and Admin use no filters, so they show none
+                    expect(tab.get_by_test_id("stSidebar").get_by_text("Local mode")).to_be_visible()
+                    expect(period).to_have_count(0)
                 expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
                 expect(tab.get_by_text("This app has encountered an error")).to_have_count(0)
         finally:
             context.close()
         text = log.read_text(errors="replace")
         assert "Traceback" not in text and "Error" not in text, text[-2000:]
+
+
+def test_a_page_load_asks_nothing_of_any_other_host(page: Page, server, screenshots):
+    """The favicon is our own file (assets/favicon.png), not a ":material/...:" icon that the
+    browser would fetch from fonts.gstatic.com: every request of a page load goes to this server."""
+    hosts = []
+    page.on("request", lambda r: hosts.append(urlparse(r.url).hostname))
+    page.goto(server.url)
+    wait_for_overview(page)
+    icon = page.locator("link[rel~='icon']").first
+    expect(icon).to_have_attribute("href", re.compile(r"^(/|http://127\.0\.0\.1:\d+/)media/.*\.png$"))
+    href = icon.get_attribute("href")
+    page.goto(server.url.rstrip("/") + "/journey")  # a second page, with its own charts
+    expect(page.get_by_role("heading", name="Customer journey")).to_be_visible()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    assert hosts and set(hosts) <= {"127.0.0.1", "localhost"}, sorted(set(hosts))
+    response = page.request.get(href if href.startswith("http") else server.url + href)
+    assert response.ok and response.headers["content-type"] == "image/png"
+
+
+def test_channel_filter_shows_a_note_instead_of_the_enps_trend(page: Page, server, screenshots):
+    page.goto(f"{server.url}/?channel=web")
+    main = page.locator(MAIN)
+    expect(main.get_by_text("Employee figures have no channel: clear the channel filter to see eNPS.")).to_be_visible()
+    page.wait_for_function(
+        """main => [...document.querySelectorAll(main + ' .js-plotly-plot')].some(p => p.querySelector('.main-svg'))
+            && !document.querySelector('[data-testid="stStatusWidget"]')""",
+        arg=MAIN,
+    )
+    expect(page.locator(f"{MAIN} .js-plotly-plot")).to_have_count(1)  # the NPS trend only
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    page.get_by_text("Employee figures have no channel").scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "overview_channel_filter.png")
+
+
+def test_link_dates_outside_the_data_are_clamped_visibly(page: Page, server, screenshots):
+    page.goto(f"{server.url}/?period=Custom&dates=2010-01-01&dates=2010-02-01")
+    notice = page.locator(MAIN).get_by_text(re.compile(r"^The link's dates 1 Jan – 1 Feb 2010 are outside the data"))
+    expect(notice).to_be_visible()
+    wait_for_overview(page)
+    dates = page.get_by_test_id("stSidebar").get_by_test_id("stDateInput").locator("input[type=date]")
+    expect(dates).to_have_count(2)
+    for i in range(2):
+        expect(dates.nth(i)).not_to_have_value(re.compile("2010"))
+    expect(page).not_to_have_url(re.compile("2010"))  # the address now holds the dates shown
+    page.screenshot(path=screenshots / "overview_link_dates_clamped.png")

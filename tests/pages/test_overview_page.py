@@ -278,15 +278,47 @@ def test_invalid_query_param_values_are_ignored(make_app, demo_db):
 
 # --- Navigation ------------------------------------------------------------------
 
+def sidebar_keys(at: AppTest) -> list[str]:
+    return [w.key for kind in ("selectbox", "radio", "multiselect", "date_input") for w in at.sidebar.get(kind)]
+
+
 def test_switching_pages_keeps_the_filters(make_app, demo_db):
-    at = make_app(demo_db, bu=["Grocery"]).run()
+    """Settings uses no filter and shows none; back on a dashboard page the link's filters are
+    still set, in the sidebar and in the address."""
+    at = make_app(demo_db, bu=["Grocery"], channel=["web"]).run()
     at.switch_page(SETTINGS_PAGE).run()
     assert at.title[0].value == "Settings"
-    assert at.multiselect(key="bu").value == ["Grocery"]
+    assert sidebar_keys(at) == []
+    at.switch_page("pages/internal.py").run()  # employee figures: period, comparison and unit only
+    assert sidebar_keys(at) == ["period", "compare", "bu"] and at.multiselect(key="bu").value == ["Grocery"]
+    assert "Filters: business unit: Grocery ·" in at.main.caption[0].value  # the channel is not applied here
     at.switch_page(OVERVIEW_PAGE).run()
     assert not at.exception
-    want = expected(demo_db, default_filters(demo_db, business_units=("Grocery",)))
+    assert at.multiselect(key="channel").value == ["web"]
+    want = expected(demo_db, default_filters(demo_db, business_units=("Grocery",), channels=("web",)))
     assert_tiles(at, want, ("nps",))
+    assert at.query_params["bu"] == "Grocery" and at.query_params["channel"] == "web"  # back in the address
+
+
+@pytest.mark.parametrize(("page", "keys"), [
+    (OVERVIEW_PAGE, ["period", "compare", "bu", "region", "channel", "segment", "stage"]),
+    ("pages/units.py", ["period", "compare", "bu", "region", "channel", "segment", "stage"]),
+    ("pages/journey.py", ["period", "bu", "region", "channel", "segment", "stage"]),
+    ("pages/cx_ex.py", ["period", "bu"]),
+    ("pages/internal.py", ["period", "compare", "bu"]),
+    ("pages/drivers.py", ["period", "bu", "region", "channel", "segment", "stage"]),
+    ("pages/voc.py", ["period", "compare", "bu", "region", "channel", "segment", "stage"]),
+    ("pages/boardpack.py", ["bu", "region", "channel", "segment", "stage"]),
+    ("pages/data.py", []),
+    (SETTINGS_PAGE, []),
+    ("pages/admin.py", []),
+])
+def test_each_page_shows_only_the_filters_it_uses(make_app, demo_db, page, keys):
+    at = make_app(demo_db)
+    at.switch_page(page).run()
+    assert not at.exception
+    assert sidebar_keys(at) == keys
+    assert bool(at.sidebar.header) == bool(keys)  # no empty "Filters" heading
 
 
 def test_cold_start_deep_link_to_settings_runs_app_py(monkeypatch, demo_db):
@@ -299,7 +331,7 @@ def test_cold_start_deep_link_to_settings_runs_app_py(monkeypatch, demo_db):
     at.switch_page(SETTINGS_PAGE).run()
     assert not at.exception
     assert at.title[0].value == "Settings"
-    assert "period" in [w.key for w in at.selectbox]  # the sidebar filters from app.py
+    assert "Local mode" in at.sidebar.caption[0].value  # app.py's sidebar (Settings uses no filters)
 
 
 
@@ -316,3 +348,43 @@ def test_a_plain_summary_tops_the_overview_from_the_board_headline_rules(make_ap
         assert jargon not in want
     (how,) = [e for e in at.expander if e.label == "How we calculate"]
     assert "Wilson" in how.markdown[0].value  # method names live here, not in the headline views
+
+
+# --- Employee charts under a filter employee data lacks -------------------------------
+
+@pytest.mark.parametrize("param", [{"channel": ["web"]}, {"segment": ["consumer"]}, {"stage": ["buy"]},
+                                   {"region": ["Nordics"]}])
+def test_a_filter_employees_lack_gives_a_note_not_an_empty_enps_chart(make_app, demo_db, param):
+    at = make_app(demo_db, **param).run()
+    assert not at.exception
+    assert set(plotly_specs(at)) == {"trend_nps"}
+    (field,) = param
+    name = {"channel": "channel", "segment": "segment", "stage": "journey stage", "region": "region"}[field]
+    assert f"Employee figures have no {name}: clear the {name} filter to see eNPS." in [i.value for i in at.info]
+
+
+# --- A shared link whose dates lie outside the data ----------------------------------------
+
+def test_link_dates_outside_the_data_are_clamped_with_a_notice(make_app, demo_db):
+    first, last = with_con(demo_db, kpis.data_range)
+    at = make_app(demo_db, period="Custom", dates=["2010-01-01", "2010-02-01"]).run()
+    assert not at.exception
+    shown = (first, first + (date(2010, 2, 1) - date(2010, 1, 1)))  # the link's 32 days, from the data's start
+    assert at.date_input(key="dates").value == shown
+    notice = (f"The link's dates 1 Jan – 1 Feb 2010 are outside the data ({fmt.period(first, last)}); "
+              f"showing {fmt.period(*shown)}.")
+    assert notice in [i.value for i in at.info]
+    assert f"**{fmt.period(*shown)}**" in header_caption(at)
+    assert_tiles(at, expected(demo_db, Filters(*shown)), ("nps",))
+    at.run()  # still there on the next run, until other dates are picked
+    assert notice in [i.value for i in at.info]
+    at.date_input(key="dates").set_value((date(2026, 9, 1), date(2026, 9, 30))).run()
+    assert notice not in [i.value for i in at.info]
+
+
+def test_link_dates_partly_outside_the_data_are_cut(make_app, demo_db):
+    first, last = with_con(demo_db, kpis.data_range)
+    at = make_app(demo_db, period="Custom", dates=["2026-09-01", "2027-03-01"]).run()
+    assert at.date_input(key="dates").value == (date(2026, 9, 1), last)
+    assert any(i.value.startswith("The link's dates 1 Sep 2026 – 1 Mar 2027 are partly outside the data")
+               for i in at.info)
