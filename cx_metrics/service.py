@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
+from . import db, pids
 
 #: How long a writer waits for another writer before giving up (``$CX_WRITE_WAIT_S``).
 WAIT_S = float(os.environ.get("CX_WRITE_WAIT_S") or 60)
@@ -160,21 +160,9 @@ def _sweep(folder: Path, current: str) -> None:
             old.unlink()
     for tmp in folder.glob(".*.tmp"):
         pid = tmp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pids.alive(int(pid)):
             with contextlib.suppress(OSError):
                 tmp.unlink()
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _stale(primary: Path, pointer: dict | None) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cx_metrics import db
+from cx_metrics import db, pids
 
 from ingest_helpers import KEY_HEX
 
@@ -218,17 +218,7 @@ def test_a_killed_ingest_leaves_its_staging_file_to_the_next_run(slow_csv, tmp_p
 
     names = [Path(f).name for folder in {Path("/dev/shm"), Path(tempfile.gettempdir())} if folder.is_dir()
              for f in folder.glob("cx-ingest-*")]
-    assert all(_alive(int(re.match(r"cx-ingest-(\d+)-", n).group(1))) for n in names), names
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    assert all(pids.alive(int(re.match(r"cx-ingest-(\d+)-", n).group(1))) for n in names), names
 
 
 def test_progress_goes_to_a_terminal_only(files, tmp_path):

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from .. import pids
 from .errors import IngestError
 
 #: Largest upload accepted, in bytes (``$CX_MAX_UPLOAD_BYTES``; 200 MB like Streamlit's limit).
@@ -180,16 +181,6 @@ def _unlink(path: str) -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
 def sweep_staging() -> int:
     """Delete staging files whose process is gone (a crash or kill -9); how many were deleted.
 
@@ -206,7 +197,7 @@ def sweep_staging() -> int:
         for entry in entries:
             m = pattern.match(entry.name)
             if m:
-                stale = int(m.group(1)) != os.getpid() and not _alive(int(m.group(1)))
+                stale = int(m.group(1)) != os.getpid() and not pids.alive(int(m.group(1)))
             else:
                 stale = entry.name.startswith("cx_ingest_") and _age(entry) > 86_400
             if stale:
