@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, metavar="FILE.pptx|FILE.pdf", help="the file to write")
     b.add_argument("--sections", default=None, metavar="A,B", help="comma-separated sections (default: all)")
 
+    al = with_db(sub.add_parser("alerts", help="significant, material moves of each KPI per group, latest month"))
+    al.add_argument("--as-of", type=_date, default=None, help="the day to look back from (default: the data's last)")
+    for flag, dest in [("--business-unit", "business_units"), ("--region", "regions"), ("--channel", "channels"),
+                       ("--segment", "segments"), ("--journey-stage", "journey_stages")]:
+        al.add_argument(flag, dest=dest, action="append", default=[], metavar="X", help="repeatable filter")
+    al.add_argument("--format", choices=["json", "table"], default="json")
+
     i = with_db(sub.add_parser("ingest", help="load a survey export (CSV/TSV/TXT, XLSX, Parquet)"))
     i.add_argument("file", metavar="FILE")
     i.add_argument("--kind", choices=["cx", "ex"], required=True)
@@ -179,6 +186,13 @@ def main(argv: list[str] | None = None) -> int:
             with service.writer(path) as con:
                 counts = demo.build(con, args.cx_rows, args.ex_rows, args.seed)
             print(json.dumps({"db": str(path), **counts}))
+        elif args.command == "alerts":
+            from . import alerts
+
+            day = args.as_of or date(2000, 1, 1)
+            found = alerts.alerts(service.read(path), args.as_of,
+                                  Filters(day, day, **{k: tuple(getattr(args, k)) for k in VALUE_FILTERS}))
+            print(json.dumps(alerts.as_json(found), indent=1) if args.format == "json" else alerts.as_table(found))
         elif args.command == "boardpack":
             from . import boardpack  # PPTX/PDF libraries load only for this command
 

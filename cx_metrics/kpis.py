@@ -373,8 +373,12 @@ def by_group(
     by: str,
     compare: Compare | None = None,
     grain: Grain | None = None,
+    against: Filters | None = None,
 ) -> pd.DataFrame:
     """Every KPI in ``kpis`` for each value of column ``by`` (e.g. each business unit).
+
+    ``against`` (with ``compare``) names the comparison period's dates instead of
+    ``filters.comparison(compare)`` (alerts compare a month with the three before it).
 
     With ``grain``, one row per group, KPI and time bucket instead, in an
     extra ``period`` column (first day of the bucket; no comparison).
@@ -394,7 +398,7 @@ def by_group(
         raise ValueError(f"grain must be one of {GRAINS}, and cannot be combined with compare")
     periods = [(filters.start, filters.end)]
     if compare:
-        other = filters.comparison(compare)
+        other = against or filters.comparison(compare)
         periods.append((other.start, other.end))
     rows = []
     for table, group in _by_table(kpis).items():

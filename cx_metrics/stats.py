@@ -191,3 +191,21 @@ def lagged_within_correlation(panel, lags=range(0, 7), x: str = "x", y: str = "y
         rows.append({"lag": k, "r": c.r, "n": c.n, "ci_low": c.ci_low, "ci_high": c.ci_high,
                      "p_value": c.p_value, "df": c.df})
     return pd.DataFrame(rows, columns=["lag", "r", "n", "ci_low", "ci_high", "p_value", "df"])
+
+
+def benjamini_hochberg(p_values) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values), in the input's order.
+
+    q_(i) = min over j >= i of p_(j) * m / j, for p sorted ascending (rank j of m), capped at 1.
+    Rejecting every q <= alpha keeps the expected share of false discoveries at or below alpha.
+    """
+    p = list(p_values)
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    q = [0.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p[i] * m / rank)
+        q[i] = running
+    return q
