@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from . import fmt, kpis, stats, voc
-from .filters import Filters, _months_before
+from .filters import Filters, months_before
 
 #: The false-discovery rate held across every test of one run.
 FDR = 0.10
@@ -35,9 +35,9 @@ COLUMNS = ["kpi", "label", "dimension", "group", "month", "value", "ci_low", "ci
 def latest_complete_month(as_of: date) -> tuple[date, date]:
     """The last calendar month that ends on or before ``as_of``: (first day, last day)."""
     first = date(as_of.year, as_of.month, 1)
-    last = _months_before(first, -1) - timedelta(days=1)
+    last = months_before(first, -1) - timedelta(days=1)
     if last > as_of:
-        first = _months_before(first, 1)
+        first = months_before(first, 1)
         last = date(as_of.year, as_of.month, 1) - timedelta(days=1)
     return first, last
 
@@ -46,7 +46,7 @@ def windows(as_of: date, value_filters: Filters | None = None) -> tuple[Filters,
     """(the latest complete month, the three calendar months before it), with ``value_filters``' values."""
     first, last = latest_complete_month(as_of)
     now = (value_filters or Filters(first, last)).with_dates(first, last)
-    return now, now.with_dates(_months_before(first, 3), first - timedelta(days=1))
+    return now, now.with_dates(months_before(first, 3), first - timedelta(days=1))
 
 
 def tested(con: duckdb.DuckDBPyConnection, now: Filters, before: Filters) -> pd.DataFrame:

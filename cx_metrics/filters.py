@@ -98,7 +98,7 @@ class Filters:
         if compare == "previous":
             months = self.calendar_months()
             if months is not None:
-                return self.with_dates(_months_before(self.start, months), self.start - timedelta(days=1))
+                return self.with_dates(months_before(self.start, months), self.start - timedelta(days=1))
             end = self.start - timedelta(days=1)
             return self.with_dates(end - timedelta(days=self.days - 1), end)
         if compare == "year":
@@ -159,8 +159,8 @@ def clamp_period(start: date, end: date, first: date, last: date) -> tuple[date,
     return max(start, first), min(end, last)
 
 
-def _months_before(first: date, months: int) -> date:
-    """The 1st of the month ``months`` calendar months before ``first`` (itself a 1st)."""
+def months_before(first: date, months: int) -> date:
+    """The 1st of the month ``months`` calendar months before ``first`` (itself a 1st); negative: after."""
     index = first.year * 12 + first.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
 
