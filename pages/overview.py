@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cx_metrics import boardpack_story, charts, fmt, kpis
+from cx_metrics import alerts, boardpack_story, charts, fmt, kpis
 from cx_metrics.boardpack import scorecard_table
 from cx_metrics.overview import overview, trend_window
 from pages.shared import COMPARE, chart, load, require, table_downloads, view
@@ -28,7 +28,7 @@ if v is None:
     st.stop()
 
 f, compare = v.filters, v.compare
-header, summary_area, tiles_area = st.container(), st.container(), st.container()
+header, summary_area, alerts_area, tiles_area = st.container(), st.container(), st.container(), st.container()
 st.subheader("Trends")
 grain = st.segmented_control(
     "Trend grain", ["week", "month", "quarter"], default="month", key="grain", bind="query-params",
@@ -116,3 +116,16 @@ with st.expander("How we calculate", icon=":material/calculate:"):
 # Last, so tiles and charts draw first; the paragraph then fills the space reserved above them.
 with summary_area:  # the board headline's three messages, from the same numbers
     st.info(load(boardpack_story.plain_summary, f, compare), icon=":material/summarize:")
+with alerts_area:  # the latest complete month against the three before, in every group (cx_metrics.alerts)
+    found = load(alerts.alerts, None, f)
+    if found.attrs.get("month"):
+        month = found.attrs["month"][0]
+        with st.expander(f"Alerts for {month:%B %Y}: {len(found)} of {found.attrs['tested']} group comparisons",
+                         icon=":material/notifications:", expanded=False):
+            st.caption("Each KPI in each unit, region, journey stage and population, against the three months "
+                       "before; an alert is beyond the margin of error after allowing for the number of groups "
+                       "tested (at most 1 in 10 false), and big enough to matter.")
+            for r in found.itertuples():
+                st.markdown(f"- {r.sentence}" + (f" *{r.likely_reason}*" if r.likely_reason else ""))
+            if found.empty:
+                st.write("No group moved by enough to matter.")

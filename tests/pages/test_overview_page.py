@@ -388,3 +388,17 @@ def test_link_dates_partly_outside_the_data_are_cut(make_app, demo_db):
     assert at.date_input(key="dates").value == (date(2026, 9, 1), last)
     assert any(i.value.startswith("The link's dates 1 Sep 2026 – 1 Mar 2027 are partly outside the data")
                for i in at.info)
+
+
+def test_the_alerts_panel_lists_what_the_alerts_command_finds(make_app, demo_db):
+    from cx_metrics import alerts
+
+    at = make_app(demo_db).run()
+    assert not at.exception
+    want = with_con(demo_db, alerts.alerts, None, default_filters(demo_db))
+    (panel,) = [e for e in at.expander if e.label.startswith("Alerts for ")]
+    month = want.attrs["month"][0]
+    assert panel.label == f"Alerts for {month:%B %Y}: {len(want)} of {want.attrs['tested']} group comparisons"
+    shown = [m.value for m in panel.markdown]
+    expected = [f"- {r.sentence}" + (f" *{r.likely_reason}*" if r.likely_reason else "") for r in want.itertuples()]
+    assert shown == (expected or ["No group moved by enough to matter."])
