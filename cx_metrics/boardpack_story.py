@@ -105,8 +105,24 @@ def _rising_negative(themes: pd.DataFrame) -> pd.DataFrame:
         ["change_pts", "theme"], ascending=[False, True])
 
 
+#: The last evidence built, ``(ctx, lead, evidence)``: one deck's headline and actions slides share it.
+_LAST: list[tuple[Context, bool, "Evidence"]] = []
+
+
 def evidence(con: duckdb.DuckDBPyConnection, ctx: Context, lead: bool = True) -> Evidence:
-    """The pack's evidence for ``ctx``; ``lead=False`` skips the (slower) employee-lead analysis."""
+    """The pack's evidence for ``ctx``; ``lead=False`` skips the (slower) employee-lead analysis.
+
+    Built once per pack: a second call for the same ``ctx`` (the same object) returns the first
+    result when it has what is asked (with the lead, or the lead is not wanted)."""
+    for seen, had_lead, ev in list(_LAST):
+        if seen is ctx and (had_lead or not lead):
+            return ev
+    ev = _evidence(con, ctx, lead)
+    _LAST[:] = [(ctx, lead, ev)]
+    return ev
+
+
+def _evidence(con: duckdb.DuckDBPyConnection, ctx: Context, lead: bool) -> Evidence:
     f = ctx.filters
     # Quadrants do not depend on the bootstrap, so no resamples are drawn.
     cx_all, ex_all = drivers.drivers(con, f, "nps", boot=0), drivers.drivers(con, f, "enps", boot=0)
@@ -307,10 +323,10 @@ def material_note(material: dict[str, float]) -> str:
 def headline_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
     """What changed, why, and what we do, in three sentences (a native table)."""
     ev = evidence(con, ctx)
-    sentences = (what_changed(ctx.json, ctx.material, ctx.comparison_text), why(ev),
-                 what_we_do(actions(ev, ctx.comparison_text), ev.explained))
-    rows = tuple(zip(("What changed?", "Why?", "What do we do?"), sentences))
     proposed = actions(ev, ctx.comparison_text)
+    sentences = (what_changed(ctx.json, ctx.material, ctx.comparison_text), why(ev),
+                 what_we_do(proposed, ev.explained))
+    rows = tuple(zip(("What changed?", "Why?", "What do we do?"), sentences))
     key = biggest_change(ctx.json, ctx.material)
     cards = (
         KeyNumber("What changed", "No big moves" if key is None else
