@@ -7,10 +7,8 @@ of the same cases in a subprocess, as a scheduler would.
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ import pytest
 from cx_metrics import cli, db
 from cx_metrics.ingest import MAX_CELL_BYTES, IngestError, Mapping, load, read_file, validate
 
-from ingest_helpers import KEY_HEX, con, counts  # noqa: F401  (con is a fixture)
+from ingest_helpers import KEY_HEX, con, counts, zip_bytes  # noqa: F401  (con is a fixture)
 
 GOOD = b"response_id,submitted_at,nps,comment\n" + b"".join(
     b"G%d,2026-10-%02d,%d,fine\n" % (i, 1 + i % 28, i % 11) for i in range(30))
@@ -179,14 +177,6 @@ def test_non_numeric_scales_on_the_data_page_path_are_an_ingest_error():
 # --- the rest of the hostile files ------------------------------------------------------------------
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
 @pytest.mark.parametrize("name,data,match", [
     ("empty.csv", b"", "empty"),
     ("blank.csv", b"\n\r\n  \n", "empty"),
@@ -197,9 +187,9 @@ def _zip(members: dict[str, bytes]) -> bytes:
     ("utf16.csv", b"\xff\xfe" + bytes(range(256)) * 20, "UTF-16"),
     ("long.csv", b"x" * 3_000_000, "longer than 1 MB"),
     ("quote.csv", b'a,b\n"' + b"x" * 1_100_000, "longer than 1 MB"),
-    ("bomb.xlsx", _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * 50_000_000}),
+    ("bomb.xlsx", zip_bytes({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * 50_000_000}),
      "zip bomb"),
-    ("notbook.xlsx", _zip({"a.txt": b"hello"}), "not an Excel workbook"),
+    ("notbook.xlsx", zip_bytes({"a.txt": b"hello"}), "not an Excel workbook"),
     ("broken.xlsx", b"PK\x03\x04" + b"\0" * 100, "not a readable XLSX"),
     ("broken.parquet", b"PAR1" + b"x" * 100, "Parquet"),
     ("nodate.csv", b"a,b\n1,2\n", "submitted_at"),

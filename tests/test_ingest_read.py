@@ -11,7 +11,7 @@ import pytest
 from cx_metrics.ingest import IngestError, read_file
 from cx_metrics.ingest import read as R
 
-from ingest_helpers import csv_bytes
+from ingest_helpers import csv_bytes, zip_bytes
 
 PLAIN = ["response_id,submitted_at,nps,comment", "R1,2026-01-05,9,Très bien", "R2,2026-01-06,3,naïve café"]
 
@@ -172,16 +172,8 @@ def test_three_megabyte_single_line():
         read_file(b"a," * (1_500_000), "long.csv")
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
 def test_xlsx_zip_bomb_is_refused_before_opening():
-    bomb = _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * 50_000_000})
+    bomb = zip_bytes({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * 50_000_000})
     assert len(bomb) < 200_000
     with pytest.raises(IngestError, match="zip bomb"):
         read_file(bomb, "bomb.xlsx")
@@ -201,12 +193,12 @@ def test_xlsx_billion_laughs_is_refused():
     members = {n: src.read(n) for n in src.namelist()}
     members["xl/workbook.xml"] = laughs
     with pytest.raises(IngestError, match="entities|not a readable"):
-        read_file(_zip(members), "laughs.xlsx")
+        read_file(zip_bytes(members), "laughs.xlsx")
 
 
 def test_zip_that_is_not_a_workbook():
     with pytest.raises(IngestError, match="not an Excel workbook"):
-        read_file(_zip({"a.txt": b"hello"}), "x.csv")
+        read_file(zip_bytes({"a.txt": b"hello"}), "x.csv")
 
 
 def test_broken_parquet():
