@@ -25,6 +25,10 @@ PAGES = {
         ("pages/drivers.py", "Key drivers", ":material/insights:", "view"),
         ("pages/voc.py", "Voice of the customer", ":material/forum:", "view"),
     ],
+    "Follow-up": [
+        ("pages/alerts.py", "Alerts", ":material/notifications:", "view"),
+        ("pages/actions.py", "Actions", ":material/task_alt:", "view"),
+    ],
     "Reports": [
         ("pages/boardpack.py", "Board pack", ":material/slideshow:", "view"),
     ],
@@ -46,6 +50,7 @@ SIDEBAR = {
     "Key drivers": ("period", *VALUES),
     "Voice of the customer": EVERY_FILTER,
     "Board pack": VALUES,
+    "Alerts": VALUES,
 }
 
 

@@ -53,6 +53,8 @@ PERMISSIONS: dict[str, Role] = {
     "edit_mappings": "analyst",
     "edit_targets": "analyst",
     "edit_themes": "analyst",
+    "edit_actions": "analyst",
+    "edit_schedules": "analyst",
     "view_audit": "admin",
     "edit_roles": "admin",
 }

@@ -28,6 +28,12 @@ ACTIONS = (
     "themes_saved",
     "roles_saved",
     "roles_file_changed",
+    "alert_acknowledged",
+    "action_created",
+    "action_updated",
+    "schedule_saved",
+    "schedule_sent",
+    "schedule_failed",
 )
 
 COLUMNS = ["event_id", "happened_at", "actor", "action", "object", "details", "sha256", "rows"]
@@ -65,10 +71,14 @@ def events(
     *,
     action: str | None = None,
     actor: str | None = None,
+    object: str | None = None,
     limit: int = 500,
 ) -> pd.DataFrame:
-    """The newest events first, optionally of one action or actor. Columns: :data:`COLUMNS`."""
+    """The newest events first, optionally of one action, actor or object. Columns: :data:`COLUMNS`."""
     clauses, params = [], []
+    if object:
+        clauses.append("object = ?")
+        params.append(object)
     if action:
         clauses.append("action = ?")
         params.append(action)

@@ -29,6 +29,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from . import actions as action_plans
 from . import boardpack, drivers, fmt, kpis, linkage, units, voc
 from .boardpack import Context, KeyNumber, Section, Table, register
 from .filters import Compare, Filters, date_bounds
@@ -437,13 +438,49 @@ def quotes_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
                    narrative=(head, *sentences), footnote=footnote)
 
 
+def _tracked_row(a: dict) -> tuple[str, str, str, str]:
+    """(action, owner, progress, KPI before and since) for one tracked action, in plain words."""
+    label = kpis.KPIS[a["kpi"]].label
+    group = f" in {a['addresses']}" if a["addresses_kind"] in ("unit", "region", "journey stage") else ""
+    before = ("no answers" if a["before"] is None
+              else f"{fmt.value(a['kpi'], a['before'])} from {a['before_n']:,} answers")
+    since = ("no answers yet" if a["after"] is None
+             else f"{fmt.value(a['kpi'], a['after'])} from {a['after_n']:,} answers")
+    target = f"; target {fmt.value(a['kpi'], a['target'])}" if a["target"] is not None else ""
+    due = f", due {a['due']}" if a["due"] else ""
+    return (a["title"], f"{a['owner']} ({a['function']})", f"{a['status'].capitalize()}, {a['progress']}% done{due}",
+            f"{label}{group}: {before} before; {since} since it began{target}")
+
+
 @register("actions", "Actions and owners")
 def actions_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
-    """Each weak driver, falling unit and rising complaint theme as an action with an owner."""
+    """The action plan (actions stored with owners, with progress and their KPI before and since), and the
+    proposals from weak drivers, falling units and rising complaint themes: on the slide when nothing is
+    tracked yet, otherwise in the notes."""
     ev = evidence(con, ctx, lead=False)
     proposed = actions(ev, ctx.comparison_text)
     footnote = ("From what customers and employees rate below average although it matters most to them, units "
                 "whose NPS fell, and complaint themes that are rising. " + material_note(ctx.material))
+    tracked = action_plans.as_json(con, action_plans.listing(con, ("open", "in progress", "done")))
+    if tracked:
+        shown = tracked[:MAX_ACTIONS]
+        rows = tuple(_tracked_row(a) for a in shown)
+        owners = sorted({a["function"] for a in tracked})
+        done = sum(a["status"] == "done" for a in tracked)
+        head = (f"{len(tracked)} action{'s' if len(tracked) > 1 else ''} in the plan for {_names(owners)}, "
+                f"{done} done.")
+        sentences = [head] + [f"{r[0]}, owned by {r[1]}: {r[2].lower()}. {r[3]}." for r in rows]
+        if len(tracked) > len(shown):
+            sentences.append(f"{len(tracked) - len(shown)} more are not shown on the slide.")
+        new = [a for a in proposed if a.action not in {t["title"] for t in tracked}]
+        if new:
+            sentences.append("Also proposed from this period's evidence: "
+                             + "; ".join(f"{a.action} ({a.owner})" for a in new[:MAX_ACTIONS]) + ".")
+        return Section("actions", "Actions and owners", head,
+                       table=Table(("Action", "Owner", "Progress", "The score it should move"), rows),
+                       narrative=tuple(sentences),
+                       footnote="Before: the three complete months before the action began; since: from the day "
+                                "it began to the latest data. " + material_note(ctx.material))
     if not proposed:
         text = what_we_do(proposed, ev.explained)
         return Section("actions", "Actions and owners", text, narrative=(text,), footnote=footnote)

@@ -148,6 +148,66 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (5, "EX guard: reporting cells, comment cells, months and names", ex_guard.SCHEMA_SQL),
+    (
+        6,
+        "always on: alert acknowledgements, action plans, schedules and their sends",
+        """
+        CREATE TABLE alert_acks (
+            alert_key VARCHAR PRIMARY KEY,  -- alerts.Alert.key: month, population, KPI, group
+            acknowledged_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            actor VARCHAR NOT NULL,
+            note VARCHAR
+        );
+        CREATE SEQUENCE action_ids START 1;
+        CREATE TABLE actions (
+            action_id INTEGER PRIMARY KEY DEFAULT nextval('action_ids'),
+            title VARCHAR NOT NULL,
+            function VARCHAR NOT NULL,      -- marketing, sales, customer success, operations, HR, finance, or custom
+            owner VARCHAR NOT NULL,
+            addresses_kind VARCHAR,         -- unit, theme, driver, alert, or NULL
+            addresses VARCHAR,              -- the unit, theme or driver named
+            kpi VARCHAR NOT NULL,           -- kpis.KPIS key the action is meant to move
+            baseline DOUBLE,                -- the KPI when the action was created, for "before"
+            baseline_n BIGINT,
+            baseline_start DATE,
+            baseline_end DATE,
+            target DOUBLE,
+            due DATE,
+            status VARCHAR NOT NULL DEFAULT 'open',  -- open, in progress, done, dropped
+            progress INTEGER NOT NULL DEFAULT 0,      -- percent, 0..100
+            source VARCHAR,                 -- what it was created from: an alert key, a driver, ...
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            created_by VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE SEQUENCE schedule_ids START 1;
+        CREATE TABLE schedules (
+            schedule_id INTEGER PRIMARY KEY DEFAULT nextval('schedule_ids'),
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,          -- deck or digest
+            format VARCHAR,                 -- pdf or pptx, for a deck
+            sections VARCHAR,               -- JSON list, for a deck (NULL: all)
+            filters VARCHAR,                -- JSON object of value filters
+            cadence VARCHAR NOT NULL,       -- monthly or weekly
+            day INTEGER NOT NULL,           -- monthly: day of month 1..28; weekly: ISO weekday 1..7
+            recipients VARCHAR NOT NULL,    -- JSON list of e-mail addresses
+            active BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            created_by VARCHAR NOT NULL
+        );
+        CREATE SEQUENCE schedule_send_ids START 1;
+        CREATE TABLE schedule_sends (
+            send_id INTEGER PRIMARY KEY DEFAULT nextval('schedule_send_ids'),  -- orders attempts
+            schedule_id INTEGER NOT NULL,
+            period VARCHAR NOT NULL,        -- the period a send covers, e.g. 2026-11 or 2026-W48
+            attempted_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            ok BOOLEAN NOT NULL,
+            error VARCHAR,
+            recipients VARCHAR,
+            attachment VARCHAR
+        );
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

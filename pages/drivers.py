@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from cx_metrics import drivers, fmt, kpis
+from cx_metrics import boardpack_story, drivers, fmt, kpis
 from cx_metrics.charts import drivers as figures
-from pages.shared import chart, load, require, table_downloads, view
+from pages.shared import chart, draft_action, load, require, table_downloads, view
 
 require("view")
 
@@ -36,6 +36,14 @@ st.markdown(
     + (f" Fix first: **{', '.join(fix['attribute'])}** — important and rated below average." if not fix.empty else "")
 )
 st.caption(result.note)
+kind = drivers.OUTCOMES[outcome][2]
+for col, attribute in zip(st.columns(4), fix["attribute"][:4]):
+    with col:  # a weak driver becomes an owned action on the Actions page
+        title, function = boardpack_story.owner_for(kind, attribute)
+        draft_action(f"act_driver_{attribute}", f"Action: {attribute}", title=title, function=function,
+                     kpi=outcome, addresses_kind="driver", addresses=attribute,
+                     source=f"driver {attribute} of {outcome}",
+                     why=f"{attribute} is important for {kpis.KPIS[outcome].label} and rated below average.")
 a, b = st.columns(2)
 with a:
     chart(figures.importance(result.table, f"What drives {kpis.KPIS[outcome].label}"), key="importance_chart",

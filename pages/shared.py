@@ -316,3 +316,18 @@ def chart(fig, key: str, name: str | None = None) -> None:
     st.download_button("PNG", data=lambda: export.png(fig, 1000, height), file_name=f"{name or key}.png",
                        mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:",
                        disabled=missing is not None, help=missing)
+
+
+#: Session key of an action being drafted on another page, for the Actions page's form.
+ACTION_DRAFT = "action_draft"
+
+
+def draft_action(key: str, label: str = "Create action", **prefill) -> None:
+    """A button that opens the Actions page's form filled in from ``prefill`` (title, function, kpi,
+    addresses_kind, addresses, source). Shown only to users who may edit actions."""
+    user = current_user()
+    if user is None or not user.can("edit_actions"):
+        return
+    if st.button(label, key=key, icon=":material/add_task:"):
+        st.session_state[ACTION_DRAFT] = prefill
+        st.switch_page("pages/actions.py")

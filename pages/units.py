@@ -4,11 +4,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cx_metrics import fmt, journey, kpis, units
+from cx_metrics import boardpack_story, fmt, journey, kpis, units
 from cx_metrics.charts import trend as trend_chart
 from cx_metrics.charts import units as figures
 from cx_metrics.overview import trend_window
-from pages.shared import chart, load, require, table_downloads, view
+from pages.shared import chart, draft_action, load, require, table_downloads, view
 
 require("view")
 
@@ -37,6 +37,10 @@ table_downloads(table, f"units-{f.start}-to-{f.end}", "league")
 
 st.subheader("Drill into a unit")
 unit = st.selectbox("Unit", sorted(table["group"].unique()), key="unit")
+draft_action(f"act_unit_{unit}", f"Create an action for {unit}",
+             title=f"Find out what holds back customers in {unit} and put it right",
+             function=boardpack_story.UNIT_OWNER, kpi="nps", addresses_kind="unit", addresses=unit,
+             source=f"unit {unit}")
 scope = replace(f, business_units=(unit,))
 regions = load(units.league, scope, compare, "region")
 if not regions.empty:

@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import ex_guard, fmt, voc
+from cx_metrics import boardpack_story, ex_guard, fmt, voc
 from cx_metrics.charts import voc as figures
 from cx_metrics.overview import trend_window
-from pages.shared import chart, cursor, load, require, table_downloads, view, writing
+from pages.shared import chart, cursor, draft_action, load, require, table_downloads, view, writing
 
 user = require("view")
 
@@ -37,6 +37,14 @@ else:
     if not rising.empty:
         st.markdown("Rising against the previous period: " + ", ".join(
             f"**{r.theme}** ({r.previous_share_pct:.0f}% → {r.share_pct:.0f}% of comments)" for r in rising.itertuples()))
+        for col, r in zip(st.columns(4), list(rising.itertuples())[:4]):
+            with col:  # a rising theme becomes an owned action on the Actions page
+                title, function = boardpack_story.owner_for(kind, r.theme)
+                draft_action(f"act_theme_{r.theme}", f"Action: {r.theme}", title=title, function=function,
+                             kpi="nps" if kind == "cx" else "enps", addresses_kind="theme", addresses=r.theme,
+                             source=f"rising theme {r.theme}",
+                             why=f"{r.share_pct:.0f}% of comments mention {r.theme}, up from "
+                                 f"{r.previous_share_pct:.0f}%.")
     chart(figures.theme_bars(themes, score_label), key="themes_chart", name=f"themes-{kind}")
     table_downloads(themes, f"themes-{kind}-{f.start}-to-{f.end}", "themes")
     window = trend_window(f)

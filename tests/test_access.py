@@ -50,7 +50,8 @@ def test_default_role_and_group_claim_name():
     [
         (None, set()),
         ("viewer", {"view", "boardpack"}),
-        ("analyst", {"view", "boardpack", "upload", "undo", "edit_mappings", "edit_targets", "edit_themes"}),
+        ("analyst", {"view", "boardpack", "upload", "undo", "edit_mappings", "edit_targets", "edit_themes",
+                     "edit_actions", "edit_schedules"}),
         ("admin", set(access.PERMISSIONS)),
     ],
 )
