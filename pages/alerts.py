@@ -10,6 +10,9 @@ from pages.shared import cursor, draft_action, load, require, table_downloads, v
 user = require("view")
 #: An alert's group column -> what an action made from it addresses (employee populations: nothing narrower).
 ADDRESSES = {"business_unit": "unit", "region": "region", "journey_stage": "journey stage"}
+#: Who owns a customer alert by default: a unit's or region's operations, a journey stage's customer success;
+#: employee alerts go to HR. The form lets the user change it.
+OWNER = {"business_unit": "Operations", "region": "Operations", "journey_stage": "Customer success"}
 
 st.title("Alerts")
 v = view()
@@ -72,6 +75,7 @@ for r in shown.itertuples():
         with cols[1]:
             verb = "fall" if r.direction == "fall" else "rise"
             draft_action(f"act_{r.key}", title=f"Respond to the {r.label} {verb} in {r.group}",
+                         function=OWNER.get(r.dimension, "HR") if kpis.KPIS[r.kpi].group == "cx" else "HR",
                          kpi=r.kpi, addresses_kind=ADDRESSES.get(r.dimension),
                          addresses=r.group if r.dimension in ADDRESSES else None, source=f"alert {r.key}",
                          why=r.sentence)

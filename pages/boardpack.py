@@ -1,12 +1,13 @@
-"""Board pack: pick a period, comparison and sections; preview the slides; download PPTX and PDF."""
+"""Board pack: pick a period, comparison and sections; preview the slides; download PPTX and PDF;
+schedule the deck or an alerts digest by e-mail (sent by `python -m cx_metrics schedule run`)."""
 
 import pandas as pd
 import streamlit as st
 
-from cx_metrics import boardpack, config, export, kpis
-from pages.shared import COMPARE, chart, load, load_with_progress, require, table_downloads, view
+from cx_metrics import boardpack, config, export, kpis, schedules
+from pages.shared import COMPARE, chart, cursor, load, load_with_progress, require, table_downloads, view, writing
 
-require("view")
+user = require("view")
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 KINDS = {"Month": "month", "Quarter": "quarter", "Custom": "custom"}
@@ -91,3 +92,65 @@ for number, section in enumerate(pack.sections, start=2):
             st.caption(section.footnote)
         with st.expander("Speaker notes"):
             st.markdown("\n".join(f"- {s}" for s in section.narrative))
+
+st.subheader("Schedules")
+st.caption("`python -m cx_metrics schedule run` (cron or a systemd timer, see the README) e-mails each schedule once "
+           "per period, from its day on: a deck covers the data's last complete quarter with the sidebar's filters "
+           "as they were when it was created; a digest lists the latest complete month's alerts.")
+listed = st.container(key="schedule_list_box")
+if user.can("edit_schedules"):
+    with st.container(border=True, key="schedule_form"):
+        s_name = st.text_input("Name", key="schedule_name", placeholder="Monthly board pack")
+        c1, c2, c3 = st.columns(3)
+        s_kind = c1.radio("Send", list(schedules.KINDS), format_func=schedules.KINDS.get, key="schedule_kind")
+        s_cadence = c2.radio("Every", list(schedules.CADENCES), key="schedule_cadence",
+                             format_func={"monthly": "Month", "weekly": "Week"}.get)
+        if s_cadence == "monthly":
+            s_day = c3.number_input("On day", 1, schedules.LAST_MONTH_DAY, 1, key="schedule_day")
+        else:
+            s_day = c3.selectbox("On", range(1, 8), format_func=lambda d: schedules.WEEKDAYS[d - 1],
+                                 key="schedule_weekday")
+        s_format, s_sections = None, None
+        if s_kind == "deck":
+            s_format = st.radio("Format", list(schedules.FORMATS), format_func=str.upper, key="schedule_format",
+                                horizontal=True)
+            s_sections = st.multiselect("Sections", list(boardpack.SECTIONS), default=sections,
+                                        format_func=lambda k: boardpack.SECTIONS[k].title, key="schedule_sections")
+        s_to = st.text_area("Recipients (e-mail addresses, one per line or separated by commas)",
+                            key="schedule_recipients")
+        st.caption(f"Filters from the sidebar: {v.filters.describe()}.")
+        if st.button("Create schedule", key="schedule_create", type="primary", icon=":material/schedule_send:"):
+            spec = schedules.Schedule(
+                name=s_name, kind=s_kind, cadence=s_cadence, day=int(s_day), format=s_format,
+                sections=None if s_sections is None else tuple(s_sections), filters=schedules.value_filters(v.filters),
+                recipients=schedules.parse_recipients(s_to))
+            try:
+                with writing() as con:
+                    saved = schedules.add(con, spec, user=user)
+            except ValueError as exc:
+                st.error(f"Schedule not created: {exc}.", icon=":material/error:")
+            else:
+                st.success(f"Created schedule {saved.schedule_id}, {saved.name}: {saved.when}. The next "
+                           "`schedule run` sends it.", icon=":material/check_circle:")
+    with cursor() as cur:
+        active = {s.schedule_id: s.name for s in schedules.stored(cur, active_only=True)}
+    if active:
+        d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+        stop = d1.selectbox("Stop a schedule", list(active), format_func=lambda i: f"{i} · {active[i]}",
+                            key="schedule_pick")
+        if d2.button("Deactivate", key="schedule_deactivate", icon=":material/cancel_schedule_send:"):
+            with writing() as con:
+                schedules.set_active(con, stop, False, user=user)
+            st.success(f"Schedule {stop}, {active[stop]}, is deactivated; its sends stay recorded.")
+else:
+    st.caption("Analysts and admins can add and stop schedules.")
+with cursor() as cur:
+    table = schedules.listing(cur)
+if table.empty:
+    listed.info("No schedules yet.", icon=":material/schedule:")
+else:
+    listed.dataframe(table[["schedule_id", "name", "what", "when", "recipients", "filters", "active", "status"]],
+                     hide_index=True, key="schedule_list",
+                     column_config={"schedule_id": "Id", "name": "Name", "what": "Sends", "when": "When",
+                                    "recipients": "To", "filters": "Filters", "active": "Active",
+                                    "status": "Latest send"})
