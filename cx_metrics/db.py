@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import ex_guard, taxonomy
+from . import ex_guard, rollup, taxonomy
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -208,6 +208,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (7, "rollups: additive cells of customer responses by day and by month", rollup.SCHEMA_SQL),
 ]
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)
@@ -227,6 +228,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
     if not read_only:
         migrate(con)
         ex_guard.ensure_fresh(con)  # employee rows written behind the guard's back
+        rollup.ensure_fresh(con)  # customer rows written behind the rollups' back
     return con
 
 

@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import db, ex_guard, voc
+from . import db, ex_guard, rollup, voc
 from .filters import JOURNEY_STAGES
 
 AS_OF = date(2026, 10, 31)
@@ -427,6 +427,7 @@ def build(
         for t in ("demo_cx", "demo_ex", "demo_um", "demo_templates"):
             con.execute(f"DROP TABLE {t}")
         ex_guard.refresh(con)  # the employee reporting cells every figure reads
+        rollup.refresh(con)  # the customer cells the KPIs read
         voc.score_missing(con)  # sentiment of each distinct comment, once
         db.set_meta(con, "demo_seed", str(seed))
         db.set_meta(con, "as_of", AS_OF.isoformat())

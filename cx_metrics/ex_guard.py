@@ -48,7 +48,7 @@ from datetime import date
 
 import duckdb
 
-from . import config
+from . import config, rollup
 from .filters import Filters
 
 RELATION = "ex_reporting"
@@ -58,8 +58,8 @@ RATINGS = "ex_reporting_ratings"
 #: The cell's columns, coarsest first: the ladder drops them from the end.
 DIMENSIONS = ("population", "business_unit", "department", "tenure_band")
 MEASURES = ("enps", "engagement", "satisfaction")
-#: Bumped when the partition rule changes, so stored cells are rebuilt.
-RULE_VERSION = 1
+#: Bumped when the partition rule or what is published changes, so stored cells are rebuilt.
+RULE_VERSION = 2
 
 SCHEMA_SQL = """
 CREATE TABLE ex_reporting (
@@ -197,6 +197,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
             SELECT response_id, month, {_labels()}, comment
             FROM (SELECT response_id, month, clvl AS lvl, comment, {', '.join(DIMENSIONS)}
                   FROM _exg WHERE clvl IS NOT NULL)""")
+    rollup.refresh_ex(con, RELATION)  # the same cells, summed: what the KPIs read
     con.execute("INSERT INTO ex_months SELECT DISTINCT month FROM _exg")
     con.execute("INSERT INTO ex_names " + " UNION ".join(
         f"SELECT DISTINCT '{d}', {d} FROM _exg WHERE {d} IS NOT NULL" for d in (*DIMENSIONS, "region")))

@@ -29,12 +29,16 @@ def _counts(con, filters: Filters, by: list[str]) -> pd.DataFrame:
         if col not in kpis.GROUP_COLUMNS["cx_responses"]:
             raise ValueError(f"cannot group by {col!r}")
     where, params = filters.where("cx_responses")
-    cond, date_params = date_bounds("cx_responses", filters.start, filters.end)
+    # The rollup cells when they can answer (kpis.source), the rows otherwise: the same counts either way.
+    relation, date_col, _, aggs = kpis.source(con, "cx_responses", [kpis.KPIS["nps"]], {*filters.active(), *by},
+                                              [(filters.start, filters.end)], None)
+    cond, date_params = date_bounds("cx_responses", filters.start, filters.end, date_col)
+    volume = "count(*)" if relation == "cx_responses" else "sum(responses)"
     cols = ", ".join(by)
     return con.execute(
-        f"SELECT {cols}, count(*) AS volume, count(nps) AS n, count_if(nps >= 9) AS promoters,"
-        f" count_if(nps <= 6) AS detractors FROM cx_responses"
-        f" WHERE {cond} AND {where} AND {' AND '.join(f'{c} IS NOT NULL' for c in by)} GROUP BY ALL",
+        f"SELECT {cols}, {volume} AS volume, {aggs['nps__n']} AS n, {aggs['nps__k']} AS promoters,"
+        f" {aggs['nps__d']} AS detractors FROM {relation}"
+        f" WHERE {cond} AND {where} AND {' AND '.join(f'{c} IS NOT NULL' for c in by)} GROUP BY ALL ORDER BY {cols}",
         date_params + params,
     ).df()
 

@@ -23,13 +23,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 import duckdb
 import pandas as pd
 
-from . import audit, config, db, ex_guard, stats
+from . import audit, config, db, ex_guard, rollup, stats
 from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, TABLES, Compare, Filters, Grain, date_bounds, monthly
 
 Method = Literal["nps", "share", "mean", "ratio"]
@@ -149,6 +149,34 @@ def _unpack(row: dict, kpi: Kpi) -> dict:
     return {k[len(start):]: (v or 0) for k, v in row.items() if k.startswith(start)}
 
 
+def _whole_months(start: date, end: date) -> bool:
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
+def source(con: duckdb.DuckDBPyConnection, table: str, group: list[Kpi], needed, spans, grain: str | None
+            ) -> tuple[str, str, bool, dict[str, str]]:
+    """Where to read ``group``'s counts: (relation, its date column, whether that column is a day or month
+    already, {count name: aggregate}).
+
+    Customer KPIs read the rollup cells (:mod:`cx_metrics.rollup`) whenever they can answer: the columns
+    ``needed`` (filters and breakdown) are in the cells, and for the monthly cells every span is whole
+    months and the trend ``grain`` monthly or coarser. Employee KPIs read the anonymity guard's reporting
+    cells summed. The cells' sums are the rows' counts, so the answer is the same to the last decimal.
+    Otherwise, and for every other table, the rows themselves.
+    """
+    exprs = {name: expr for kpi in group for name, expr in _aggregates(kpi).items()}
+    if table == "cx_responses":
+        whole = all(_whole_months(a, b) for a, b in spans) and grain in (None, "month", "quarter")
+        found = rollup.source(needed, whole)
+        if found and rollup.usable(con):
+            relation, column = found
+            return relation, column, True, {name: f"sum({name})" for name in exprs}
+    if table == ex_guard.RELATION and rollup.ex_usable(con):  # the reporting cells, summed
+        return rollup.EX, "month", True, {name: f"sum({name})" for name in exprs}
+    date_col, _ = TABLES[table]
+    return table, date_col, monthly(table), exprs
+
+
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
@@ -188,16 +216,16 @@ def _counts(
     monthly tables) is taken, and each period and bucket sums its days.
     """
     where, where_params = filters.where(table)
-    date_col, _ = TABLES[table]
-    exprs = {name: expr for kpi in group for name, expr in _aggregates(kpi).items()}
     spans = list(periods.values()) + ([(buckets.start, buckets.end)] if buckets else [])
-    day = date_col if monthly(table) else f"{date_col}::DATE"
-    scans = [date_bounds(table, a, b) for a, b in spans]
-    source = (
-        f"(SELECT {day} AS day, {', '.join(f'{e} AS {n}' for n, e in exprs.items())} FROM {table}"
+    relation, date_col, dated, exprs = source(con, table, group, filters.active(), spans,
+                                               buckets.grain if buckets else None)
+    day = date_col if dated else f"{date_col}::DATE"
+    scans = [date_bounds(table, a, b, date_col) for a, b in spans]
+    days = (
+        f"(SELECT {day} AS day, {', '.join(f'{e} AS {n}' for n, e in exprs.items())} FROM {relation}"
         f" WHERE ({' OR '.join(c for c, _ in scans)}) AND {where} GROUP BY 1)"
     )
-    source_params = [p for _, ps in scans for p in ps] + where_params
+    days_params = [p for _, ps in scans for p in ps] + where_params
     items = ", ".join(f"sum({n}) AS {n}" for n in exprs)
 
     def select(label: str, start: date, end: date, period: str) -> tuple[str, list]:
@@ -210,8 +238,8 @@ def _counts(
         grain = "month" if (monthly(table) and buckets.grain == "week") else buckets.grain
         sql, params = select("bucket", buckets.start, buckets.end, f"date_trunc('{grain}', day)::DATE")
         parts.append((sql + " GROUP BY 2", params))
-    sql = f"WITH src AS MATERIALIZED {source} " + " UNION ALL BY NAME ".join(f"({s})" for s, _ in parts)
-    rows = _fetch(con, sql + " ORDER BY period", source_params + [p for _, ps in parts for p in ps])
+    sql = f"WITH src AS MATERIALIZED {days} " + " UNION ALL BY NAME ".join(f"({s})" for s, _ in parts)
+    rows = _fetch(con, sql + " ORDER BY period", days_params + [p for _, ps in parts for p in ps])
     by_period = {name: next(r for r in rows if r["_set"] == f"p{i}") for i, name in enumerate(periods)}
     return by_period, [r for r in rows if r["_set"] == "bucket"]
 
@@ -405,15 +433,15 @@ def by_group(
         if by not in GROUP_COLUMNS[table]:
             continue
         where, where_params = filters.where(table)
-        exprs = ", ".join(f"{e} AS {n}" for kpi in group for n, e in _aggregates(kpi).items())
-        date_col, _ = TABLES[table]
+        relation, date_col, _, aggregates = source(con, table, group, {*filters.active(), by}, periods, grain)
+        exprs = ", ".join(f"{e} AS {n}" for n, e in aggregates.items())
         bucket = "NULL::DATE"
         if grain:
             bucket = f"date_trunc('{'month' if monthly(table) else grain}', {date_col})::DATE"
         parts, params = [], []
         for i, (a, b) in enumerate(periods):
-            cond, date_params = date_bounds(table, a, b)
-            parts.append(f"SELECT {i} AS _period, {by} AS grp, {bucket} AS bucket, {exprs} FROM {table}"
+            cond, date_params = date_bounds(table, a, b, date_col)
+            parts.append(f"SELECT {i} AS _period, {by} AS grp, {bucket} AS bucket, {exprs} FROM {relation}"
                          f" WHERE {cond} AND {where} AND {by} IS NOT NULL GROUP BY grp, bucket")
             params += date_params + where_params
         found: dict[tuple[int, str, date | None], dict] = {
@@ -641,8 +669,9 @@ def dimension_values(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     Journey stages come in journey order, unknown stages after them.
     """
     out = {}
+    table = rollup.MONTH if rollup.usable(con) else "cx_responses"  # the month cells hold every value
     for name, col in FILTER_COLUMNS.items():
-        cx = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM cx_responses WHERE {col} IS NOT NULL").fetchall()]
+        cx = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL").fetchall()]
         out[name] = sorted(set(cx) | set(ex_guard.names(con, col)))
     order = {s: i for i, s in enumerate(JOURNEY_STAGES)}
     out["journey_stages"].sort(key=lambda s: (order.get(s, len(order)), s))

@@ -1,0 +1,182 @@
+"""Rollups: customer responses summed into additive cells, so a page reads cells, not millions of rows.
+
+Two tables hold the same counts at two grains:
+
+* ``cx_rollup_day``: day x business unit x region x journey stage. It answers any period, any trend grain
+  (week, month, quarter) and any filter or breakdown on those three columns.
+* ``cx_rollup_month``: calendar month x all five dimensions (adds channel and segment). It answers
+  whole-month periods with monthly or quarterly trends under any filter.
+* ``ex_rollup``: the employee figures' reporting cells (month x population x unit x department x
+  tenure band, as :mod:`cx_metrics.ex_guard` publishes them), summed. Every employee figure is a union
+  of reporting cells, so it reads these sums and nothing finer.
+
+Each cell holds, for every scale, the count of answers, the count of favourable answers (promoters for
+NPS), detractors for NPS, and for CES the sum and sum of squares: :data:`MEASURES`, the same aggregates
+:func:`cx_metrics.kpis._aggregates` computes from the rows (a test keeps the two equal). Every KPI,
+interval and test is a function of these sums, so an answer from the cells equals the answer from the
+rows exactly, not approximately (a test checks it over a grid of filters and periods).
+
+**Kept in step.** :func:`refresh` rebuilds the cells of the given days inside the transaction of every
+load and undo (and wholly in the demo build), so readers never see rows without their cells. A
+connection that opens the database writable rebuilds them when ``cx_responses`` changed behind their
+back (:func:`ensure_fresh`), and :func:`usable` lets a reader use them only while their row count still
+equals the table's; otherwise :mod:`cx_metrics.kpis` falls back to the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import duckdb
+
+DAY = "cx_rollup_day"
+MONTH = "cx_rollup_month"
+DAY_DIMS = ("business_unit", "region", "journey_stage")
+MONTH_DIMS = ("business_unit", "region", "channel", "segment", "journey_stage")
+#: Cell column -> its aggregate over the rows. Names are kpis._aggregates' names.
+MEASURES = {
+    "nps__n": "count(nps)", "nps__k": "count_if(nps >= 9)", "nps__d": "count_if(nps <= 6)",
+    "csat__n": "count(csat)", "csat__k": "count_if(csat >= 4)",
+    "ces__n": "count(ces)", "ces__k": "count_if(ces >= 5)", "ces__s": "sum(ces)",
+    "ces__ss": "sum(ces::DOUBLE * ces)",
+}
+_TYPES = {"ces__ss": "DOUBLE", "ces__s": "HUGEINT"}
+#: The employee cells: one row per anonymity reporting cell and month (ex_guard's ``ex_reporting`` summed).
+EX = "ex_rollup"
+EX_DIMS = ("population", "business_unit", "department", "tenure_band")
+EX_MEASURES = {
+    "enps__n": "count(enps)", "enps__k": "count_if(enps >= 9)", "enps__d": "count_if(enps <= 6)",
+    "engagement__n": "count(engagement)", "engagement__k": "count_if(engagement >= 4)",
+    "satisfaction__n": "count(satisfaction)", "satisfaction__k": "count_if(satisfaction >= 4)",
+}
+#: Bumped when the cells' definition changes, so stored cells are rebuilt.
+RULE_VERSION = 1
+_META = "cx_rollup"
+
+
+def _ddl(table: str, time_col: str, dims: tuple[str, ...]) -> str:
+    cols = ", ".join([f"{time_col} DATE", *(f"{d} VARCHAR" for d in dims), "responses BIGINT",
+                      *(f"{m} {_TYPES.get(m, 'BIGINT')}" for m in MEASURES)])
+    return f"CREATE TABLE {table} ({cols});"
+
+
+SCHEMA_SQL = (_ddl(DAY, "day", DAY_DIMS) + "\n" + _ddl(MONTH, "month", MONTH_DIMS) + "\n"
+              + f"CREATE TABLE {EX} (month DATE, {', '.join(f'{d} VARCHAR' for d in EX_DIMS)}, responses BIGINT, "
+              + ", ".join(f"{m} BIGINT" for m in EX_MEASURES) + ");")
+
+
+def refresh_ex(con: duckdb.DuckDBPyConnection, reporting: str) -> None:
+    """Rebuild the employee cells from the anonymity guard's ``reporting`` table (each response labelled
+    by its reporting cell). Called by :func:`cx_metrics.ex_guard.refresh` in the same transaction, so the
+    cells sum exactly the responses every employee figure may count."""
+    keys = ", ".join(EX_DIMS)
+    con.execute(f"DELETE FROM {EX}")
+    con.execute(f"INSERT INTO {EX} SELECT month, {keys}, count(*) AS responses, "
+                + ", ".join(f"{e} AS {n}" for n, e in EX_MEASURES.items())
+                + f" FROM {reporting} GROUP BY month, {keys}")
+
+
+def _insert(table: str, time_expr: str, dims: tuple[str, ...], where: str) -> str:
+    aggs = ", ".join(f"{e} AS {n}" for n, e in MEASURES.items())
+    keys = ", ".join(dims)
+    return (f"INSERT INTO {table} SELECT {time_expr} AS t, {keys}, count(*) AS responses, {aggs}"
+            f" FROM cx_responses WHERE {where} GROUP BY t, {keys}")
+
+
+def refresh(con: duckdb.DuckDBPyConnection, days: Iterable[date] | None = None) -> None:
+    """Rebuild the cells of ``days`` (every cell when None) from ``cx_responses``.
+
+    Call it inside the transaction that changed the rows, with the days of every row added or removed,
+    so the cells and the rows commit together.
+    """
+    if days is None:
+        con.execute(f"DELETE FROM {DAY}")
+        con.execute(f"DELETE FROM {MONTH}")
+        con.execute(_insert(DAY, "submitted_at::DATE", DAY_DIMS, "submitted_at IS NOT NULL"))
+        con.execute(_insert(MONTH, "date_trunc('month', submitted_at)::DATE", MONTH_DIMS, "submitted_at IS NOT NULL"))
+    else:
+        days = sorted(set(days))
+        if days:
+            months = sorted({d.replace(day=1) for d in days})
+            con.execute(f"DELETE FROM {DAY} WHERE list_position(?::DATE[], day) IS NOT NULL", [days])
+            con.execute(_insert(DAY, "submitted_at::DATE", DAY_DIMS,
+                                "list_position(?::DATE[], submitted_at::DATE) IS NOT NULL"), [days])
+            con.execute(f"DELETE FROM {MONTH} WHERE list_position(?::DATE[], month) IS NOT NULL", [months])
+            con.execute(_insert(MONTH, "date_trunc('month', submitted_at)::DATE", MONTH_DIMS,
+                                "list_position(?::DATE[], date_trunc('month', submitted_at)::DATE) IS NOT NULL"),
+                        [months])
+    con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [_META, _fingerprint(con)])
+
+
+def days_of(con: duckdb.DuckDBPyConnection, where: str, params: list) -> list[date]:
+    """The distinct days of the ``cx_responses`` rows matching ``where`` (to refresh after a change)."""
+    return [d for (d,) in con.execute(f"SELECT DISTINCT submitted_at::DATE FROM cx_responses WHERE {where}"
+                                      " AND submitted_at IS NOT NULL", params).fetchall()]
+
+
+def _count(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The rule, the row count and a hash of every column the cells read: what the cells were built from."""
+    count, digest = con.execute(
+        "SELECT count(*), coalesce(sum(hash(submitted_at, business_unit, region, channel, segment, journey_stage,"
+        " nps, csat, ces)), 0) FROM cx_responses").fetchone()
+    return f"v{RULE_VERSION}:{count}:{digest}"
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        row = con.execute(f"SELECT value FROM meta WHERE key = '{_META}'").fetchone()
+    except duckdb.CatalogException:  # a database older than the rollups
+        return None
+    return row[0] if row else None
+
+
+def usable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the cells may answer: built by this rule from as many rows as the table has now.
+
+    Cheap (a row count), so every query can ask: rows inserted or deleted by hand behind :func:`refresh`
+    change the count, and readers then fall back to the rows until a writable connection rebuilds the
+    cells. (Scores *updated* by hand keep the count; :func:`ensure_fresh`'s hash catches those when a
+    writable connection opens, as :func:`cx_metrics.ex_guard.ensure_fresh` does for employee rows.)
+    """
+    stored = _stored(con)
+    return bool(stored) and stored.startswith(f"v{RULE_VERSION}:{_count(con)}:")
+
+
+def ensure_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Rebuild every cell (in a transaction) unless they were built from exactly the rows there now
+    (same rule, count and hash); True when it rebuilt."""
+    if _stored(con) == _fingerprint(con):
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        refresh(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def ex_usable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the employee cells exist (a database older than them has none until its guard rebuilds)."""
+    try:
+        return con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {EX} LIMIT 1)").fetchone()[0] > 0
+    except duckdb.CatalogException:
+        return False
+
+
+def source(needed: Iterable[str], whole_months: bool) -> tuple[str, str] | None:
+    """(table, its time column) that can answer a query reading columns ``needed`` (filters and
+    breakdowns), or None for the rows. ``whole_months``: every period is whole calendar months and any
+    trend is monthly or coarser."""
+    needed = set(needed)
+    if needed <= set(DAY_DIMS):
+        return DAY, "day"
+    if whole_months and needed <= set(MONTH_DIMS):
+        return MONTH, "month"
+    return None

@@ -1,0 +1,191 @@
+"""Rollups: answers from the cells equal answers from the rows exactly, over a grid of filters, periods,
+comparisons, grains and breakdowns; the cells follow every load, replace and undo, and a raw change."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cx_metrics import db, demo, kpis, rollup
+from cx_metrics.filters import Filters
+from cx_metrics.ingest import load, read_file, suggest, undo
+
+from ingest_helpers import KEY_HEX, csv_bytes
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = db.connect()
+    demo.build(c, cx_rows=30_000, ex_rows=3_000, seed=7)
+    yield c
+    c.close()
+
+
+class Routes:
+    """Which relation each customer query read (kpis.source), to prove the grid used the cells."""
+
+    def __init__(self, monkeypatch):
+        self.seen: list[str] = []
+        original = kpis.source
+
+        def spy(*args, **kwargs):
+            found = original(*args, **kwargs)
+            self.seen.append(found[0])
+            return found
+
+        monkeypatch.setattr(kpis, "source", spy)
+
+
+def raw(monkeypatch, fn, *args, **kwargs):
+    """``fn`` with the rollups switched off: the rows' own answer."""
+    with monkeypatch.context() as m:
+        m.setattr(rollup, "usable", lambda con: False)
+        return fn(*args, **kwargs)
+
+
+PERIODS = [
+    (date(2026, 10, 1), date(2026, 10, 31)),   # a month
+    (date(2026, 7, 1), date(2026, 9, 30)),     # a quarter
+    (date(2025, 11, 1), date(2026, 10, 31)),   # twelve months
+    (date(2026, 10, 5), date(2026, 10, 25)),   # part of a month: day cells only
+    (date(2026, 9, 30), date(2026, 9, 30)),    # one day
+    (date(2026, 2, 14), date(2026, 5, 3)),     # odd range over a leap-free February
+]
+FILTERS = [
+    {},
+    {"business_units": ("Grocery",)},
+    {"business_units": ("Grocery", "Travel"), "regions": ("Nordics",)},
+    {"journey_stages": ("buy", "get help")},
+    {"channels": ("web",)},                                      # month cells only
+    {"segments": ("enterprise",), "business_units": ("Insurance",)},    # month cells only
+    {"regions": ("DACH",), "channels": ("call centre", "store")},
+]
+
+
+def scores(result: dict) -> dict:
+    return {k: asdict(v) for k, v in result.items()}
+
+
+def test_scorecards_and_trends_from_the_cells_equal_the_rows_exactly(con, monkeypatch):
+    routes = Routes(monkeypatch)
+    for (start, end), values, compare, grain in itertools.product(PERIODS, FILTERS, [None, "previous", "year"],
+                                                                  ["week", "month", "quarter"]):
+        f = Filters(start, end, **values)
+        window = Filters(date(2025, 11, 1), end, **values)
+        cells = kpis.measure(con, f, kpis.CX_KPIS, compare, window, grain)
+        rows = raw(monkeypatch, kpis.measure, con, f, kpis.CX_KPIS, compare, window, grain)
+        assert scores(cells[0]) == scores(rows[0]), (start, end, values, compare, grain)
+        pd.testing.assert_frame_equal(cells[1], rows[1], check_exact=True)
+    # The grid really read the cells, both kinds, and fell back to the rows where neither could answer.
+    assert {rollup.DAY, rollup.MONTH, "cx_responses"} <= set(routes.seen)
+
+
+@pytest.mark.parametrize("by", ["business_unit", "region", "journey_stage", "channel", "segment"])
+def test_breakdowns_from_the_cells_equal_the_rows_exactly(con, monkeypatch, by):
+    routes = Routes(monkeypatch)
+    for (start, end), values in itertools.product(PERIODS[:4], FILTERS[:5]):
+        f = Filters(start, end, **values)
+        for compare, grain in [(None, None), ("previous", None), (None, "month"), (None, "week")]:
+            cells = kpis.by_group(con, f, kpis.CX_KPIS, by, compare, grain)
+            rows = raw(monkeypatch, kpis.by_group, con, f, kpis.CX_KPIS, by, compare, grain)
+            pd.testing.assert_frame_equal(cells, rows, check_exact=True)
+    assert set(routes.seen) & {rollup.DAY, rollup.MONTH}
+
+
+def test_the_cells_hold_every_row_once(con):
+    for table, time in ((rollup.DAY, "day"), (rollup.MONTH, "month")):
+        total = con.execute(f"SELECT sum(responses), sum(nps__n), sum(ces__s) FROM {table}").fetchone()
+        assert total == con.execute("SELECT count(*), count(nps), sum(ces) FROM cx_responses").fetchone()
+        keys = ", ".join((time, *(rollup.DAY_DIMS if table == rollup.DAY else rollup.MONTH_DIMS)))
+        assert con.execute(f"SELECT count(*) = count(DISTINCT ({keys})) FROM {table}").fetchone()[0]
+    cells = con.execute(f"SELECT count(*) FROM {rollup.DAY}").fetchone()[0]
+    assert cells < con.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
+
+
+def test_the_rollup_measures_are_the_kpis_own_aggregates():
+    want = {n: e for key in kpis.CX_KPIS for n, e in kpis._aggregates(kpis.KPIS[key]).items()}
+    assert rollup.MEASURES == want
+    ex = {n: e for key in ("enps", "engagement", "satisfaction") for n, e in kpis._aggregates(kpis.KPIS[key]).items()}
+    assert rollup.EX_MEASURES == ex
+
+
+def test_employee_figures_from_the_cells_equal_the_guards_rows_exactly(con, monkeypatch):
+    ex_keys = ("enps", "engagement", "satisfaction")
+    routes = Routes(monkeypatch)
+    for (start, end), units in itertools.product(PERIODS, [(), ("Grocery",), ("Grocery", "Travel", "Banking")]):
+        f = Filters(start, end, business_units=units)
+        window = Filters(date(2025, 11, 1), end, business_units=units)
+        for compare in (None, "previous", "year"):
+            with_cells = kpis.measure(con, f, ex_keys, compare, window, "month")
+            with monkeypatch.context() as m:
+                m.setattr(rollup, "ex_usable", lambda con: False)
+                rows = kpis.measure(con, f, ex_keys, compare, window, "month")
+            assert scores(with_cells[0]) == scores(rows[0])
+            pd.testing.assert_frame_equal(with_cells[1], rows[1], check_exact=True)
+        for by in ("population", "business_unit", "department", "tenure_band"):
+            with_cells = kpis.by_group(con, f, ex_keys, by, "previous")
+            with monkeypatch.context() as m:
+                m.setattr(rollup, "ex_usable", lambda con: False)
+                rows = kpis.by_group(con, f, ex_keys, by, "previous")
+            pd.testing.assert_frame_equal(with_cells, rows, check_exact=True)
+    assert rollup.EX in routes.seen
+
+
+def ingest(c, *lines, replace=False):
+    parsed = read_file(csv_bytes(*lines), "f.csv")
+    return load(c, parsed, suggest(parsed, "cx"), actor="test", replace=replace)
+
+
+def test_loads_replaces_and_undos_keep_the_cells_in_step(monkeypatch):
+    monkeypatch.setenv("CX_PSEUDONYM_KEY", KEY_HEX)
+    c = db.connect()
+    f = Filters(date(2026, 1, 1), date(2026, 12, 31))
+
+    def check():
+        assert rollup.usable(c)
+        assert scores(kpis.scorecard(c, f, kpis.CX_KPIS)) == scores(raw(monkeypatch, kpis.scorecard, c, f,
+                                                                          kpis.CX_KPIS))
+        for table in (rollup.DAY, rollup.MONTH):
+            assert c.execute(f"SELECT coalesce(sum(responses), 0) FROM {table}").fetchone()[0] == \
+                c.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
+
+    head = "response_id,submitted_at,business_unit,nps,csat,ces"
+    first = ingest(c, head, "a1,2026-03-02,North,10,5,7", "a2,2026-03-02,North,3,2,2", "a3,2026-04-09,South,8,4,5")
+    check()
+    assert kpis.nps(c, f).value == pytest.approx(0.0)  # 1 promoter, 1 detractor of 3: by hand
+    # Replacing a2 moves it to May and makes it a promoter: March's cell loses it, May's gains it.
+    ingest(c, head, "a2,2026-05-20,North,9,5,6", replace=True)
+    check()
+    assert kpis.nps(c, f).value == pytest.approx(200 / 3)  # 2 promoters, 0 detractors of 3
+    assert c.execute(f"SELECT sum(responses) FROM {rollup.DAY} WHERE day = DATE '2026-03-02'").fetchone()[0] == 1
+    undo(c, first.upload_id, actor="test")
+    check()
+    assert kpis.nps(c, f).n == 1
+
+
+def test_rows_changed_by_hand_are_never_answered_from_stale_cells(tmp_path, monkeypatch):
+    path = tmp_path / "hand.duckdb"
+    c = db.connect(path)
+    c.execute("INSERT INTO cx_responses (response_id, submitted_at, nps) VALUES ('a', DATE '2026-01-05', 10)")
+    f = Filters(date(2026, 1, 1), date(2026, 1, 31))
+    assert not rollup.usable(c)  # the count moved: the rows answer
+    assert kpis.nps(c, f).value == 100
+    c.close()
+    c = db.connect(path)  # a writable connection rebuilds the cells
+    assert rollup.usable(c) and kpis.nps(c, f).value == 100
+    c.execute("UPDATE cx_responses SET nps = 0")  # same count, other scores
+    c.close()
+    c = db.connect(path)  # the hash notices
+    assert rollup.usable(c) and kpis.nps(c, f).value == -100
+
+
+def test_journey_tables_from_the_cells_equal_the_rows_exactly(con, monkeypatch):
+    from cx_metrics import journey
+    for (start, end), values in itertools.product(PERIODS[:4], FILTERS):
+        f = Filters(start, end, **values)
+        for fn in (journey.stages, journey.stage_channel):
+            pd.testing.assert_frame_equal(fn(con, f), raw(monkeypatch, fn, con, f), check_exact=True)
