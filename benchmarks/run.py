@@ -43,7 +43,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cx_metrics import db, demo, kpis, overview
+from cx_metrics import db, demo, kpis, overview, page_figures
 from cx_metrics.filters import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +165,7 @@ def ensure_db(cache: Path, rows: int, seed: int = SEED) -> dict:
         problem = _cache_problem(path, rows, ex_rows, seed)
         if problem is None:
             log(f"reusing {path} ({rows:,} CX / {ex_rows:,} EX rows, seed {seed})")
+            db.connect(path).close()  # migrated, and its rollup cells built, if made by an older release
             return {"path": str(path), "built": False, "build_s": None}
         log(f"rebuilding {path}: {problem}")
     # Build under a temporary name, so an interrupted build never leaves a
@@ -473,6 +474,16 @@ def bench_size(rows: int, repeat: int, cache: Path) -> dict:
         extra[name] = timed(fn, repeat, setup=connect).as_json()
         log(f"{label(rows)}: {name} median {extra[name]['median_s']:.3f} s")
 
+    # Every page's data, through the functions the page calls (the report command's), default filters.
+    pages = {}
+    for page in page_figures.PAGES:
+        pages[page] = timed(lambda con, page=page: page_figures.report(con, page, filters, COMPARE), repeat,
+                            setup=connect).median_s
+        log(f"{label(rows)}: {page} page data median {pages[page]:.3f} s")
+    probe = app_probe(info["path"], filters)
+    log(f"{label(rows)}: 20 concurrent overview refreshes p95 {probe['concurrent_p95_s']:.3f} s; "
+        f"app process peak RSS {probe['app_peak_rss_mb']:,.0f} MiB")
+
     return {
         "rows": rows,
         "ex_rows": rows // EX_RATIO,
@@ -486,8 +497,23 @@ def bench_size(rows: int, repeat: int, cache: Path) -> dict:
         "pandas_period_only_runs_s": pd_p.runs_s,
         "check": check,
         "extra": extra,
+        "pages": pages,
+        "concurrent_p95_s": probe["concurrent_p95_s"],
+        "concurrent_median_s": probe["concurrent_median_s"],
+        "app_peak_rss_mb": probe["app_peak_rss_mb"],
         "db": info,
     }
+
+
+def app_probe(path: str, filters: Filters) -> dict:
+    """:mod:`benchmarks.app_probe` in a process of its own: every page's data once, then 20 overview
+    refreshes at once on cursors of one connection; its p95 and its own peak RSS (an app process's)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "benchmarks.app_probe", path, filters.start.isoformat(),
+                          filters.end.isoformat(), "--clients", "20", "--rounds", "3"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 #: Feature benchmarks: (module in benchmarks/, on which database). Each
@@ -555,6 +581,15 @@ def markdown(results: dict) -> str:
             f" | {s['speedup']:.1f}× | {s['pandas_period_only_median_s']:.3f}"
             f" | {s['speedup_vs_period_only']:.1f}× |"
         )
+    with_pages = [s for s in results["sizes"] if s.get("pages")]
+    if with_pages:
+        names = list(with_pages[0]["pages"])
+        lines += ["", "| rows | " + " | ".join(f"{n} (s)" for n in names)
+                  + " | 20 concurrent overviews, p95 (s) | app peak RSS (MiB) |",
+                  "|---:|" + "---:|" * (len(names) + 2)]
+        for s in with_pages:
+            lines.append(f"| {s['rows']:,} | " + " | ".join(f"{s['pages'][n]:.3f}" for n in names)
+                         + f" | {s['concurrent_p95_s']:.3f} | {s['app_peak_rss_mb']:,.0f} |")
     features = {k: v for k, v in results.items()
                 if k.endswith(("_s", "_per_s")) and isinstance(v, (int, float))}
     if features:

@@ -378,7 +378,7 @@ def _trend_points(kpi: Kpi, bucket_rows: list[dict]) -> list[dict]:
     for row in bucket_rows:
         a = _unpack(row, kpi)
         if a.get("n"):
-            points.append({"period": row["period"], **asdict(_score(kpi, a))})
+            points.append({"period": row["period"], **vars(_score(kpi, a))})  # flat fields: no deep copy
     return points
 
 
@@ -630,13 +630,19 @@ def verdict(key: str, j: dict, minimum: float) -> str | None:
 
 def target_for(con: duckdb.DuckDBPyConnection, kpi: str, filters: Filters) -> float | None:
     """The unit's own target when exactly one unit is selected, else the 'all' target."""
+    return targets_for(con, (kpi,), filters)[kpi]
+
+
+def targets_for(con: duckdb.DuckDBPyConnection, keys, filters: Filters) -> dict[str, float | None]:
+    """:func:`target_for` of every KPI in ``keys``, in one query."""
     units = filters.business_units
-    row = con.execute(
-        """SELECT value FROM targets WHERE kpi = ? AND business_unit IN ('all', ?)
-           ORDER BY business_unit = 'all' LIMIT 1""",
-        [kpi, units[0] if len(units) == 1 else "all"],
-    ).fetchone()
-    return row[0] if row else None
+    rows = con.execute(
+        """SELECT kpi, arg_min(value, business_unit = 'all') FROM targets
+           WHERE list_position(?::VARCHAR[], kpi) IS NOT NULL AND business_unit IN ('all', ?) GROUP BY kpi""",
+        [list(keys), units[0] if len(units) == 1 else "all"],
+    ).fetchall()
+    found = dict(rows)
+    return {k: found.get(k) for k in keys}
 
 
 def target_status(score: Score, target: float | None) -> TargetStatus | None:

@@ -58,9 +58,9 @@ def overview(
     # Tiles and monthly sparklines come from one scan per table.
     scores, sparklines = kpis.measure(con, filters, TILE_KPIS, compare, window, "month")
     tiles = {}
+    targets = kpis.targets_for(con, scores, filters)
     for key, score in scores.items():
-        target = kpis.target_for(con, key, filters)
-        tiles[key] = Tile(score, target, kpis.target_status(score, target))
+        tiles[key] = Tile(score, targets[key], kpis.target_status(score, targets[key]))
     if grain == "month":
         trend = sparklines[sparklines["kpi"].isin(TREND_KPIS)].reset_index(drop=True)
     else:

@@ -1,7 +1,10 @@
 """Rollups: customer responses summed into additive cells, so a page reads cells, not millions of rows.
 
-Two tables hold the same counts at two grains:
+Three tables hold the same counts at different grains (the smallest that can answer is read):
 
+* ``cx_rollup_month_small``: calendar month x business unit x region x journey stage: whole-month
+  periods and monthly or quarterly trends, filtered or broken down by those three columns (the
+  default views of the overview, units and journey pages).
 * ``cx_rollup_day``: day x business unit x region x journey stage. It answers any period, any trend grain
   (week, month, quarter) and any filter or breakdown on those three columns.
 * ``cx_rollup_month``: calendar month x all five dimensions (adds channel and segment). It answers
@@ -32,8 +35,21 @@ import duckdb
 
 DAY = "cx_rollup_day"
 MONTH = "cx_rollup_month"
+SMALL = "cx_rollup_month_small"
 DAY_DIMS = ("business_unit", "region", "journey_stage")
 MONTH_DIMS = ("business_unit", "region", "channel", "segment", "journey_stage")
+
+
+class Cells:
+    """One table of cells: its name, time grain (``day`` or ``month``) and dimensions."""
+
+    def __init__(self, table: str, grain: str, dims: tuple[str, ...]):
+        self.table, self.grain, self.dims = table, grain, dims
+        self.time_expr = "submitted_at::DATE" if grain == "day" else "date_trunc('month', submitted_at)::DATE"
+
+
+#: Every customer cell table, smallest first: the first that can answer a query answers it.
+CELLS = (Cells(SMALL, "month", DAY_DIMS), Cells(DAY, "day", DAY_DIMS), Cells(MONTH, "month", MONTH_DIMS))
 #: Cell column -> its aggregate over the rows. Names are kpis._aggregates' names.
 MEASURES = {
     "nps__n": "count(nps)", "nps__k": "count_if(nps >= 9)", "nps__d": "count_if(nps <= 6)",
@@ -51,7 +67,7 @@ EX_MEASURES = {
     "satisfaction__n": "count(satisfaction)", "satisfaction__k": "count_if(satisfaction >= 4)",
 }
 #: Bumped when the cells' definition changes, so stored cells are rebuilt.
-RULE_VERSION = 1
+RULE_VERSION = 2
 _META = "cx_rollup"
 
 
@@ -61,7 +77,7 @@ def _ddl(table: str, time_col: str, dims: tuple[str, ...]) -> str:
     return f"CREATE TABLE {table} ({cols});"
 
 
-SCHEMA_SQL = (_ddl(DAY, "day", DAY_DIMS) + "\n" + _ddl(MONTH, "month", MONTH_DIMS) + "\n"
+SCHEMA_SQL = ("\n".join(_ddl(c.table, c.grain, c.dims) for c in CELLS) + "\n"
               + f"CREATE TABLE {EX} (month DATE, {', '.join(f'{d} VARCHAR' for d in EX_DIMS)}, responses BIGINT, "
               + ", ".join(f"{m} BIGINT" for m in EX_MEASURES) + ");")
 
@@ -90,22 +106,18 @@ def refresh(con: duckdb.DuckDBPyConnection, days: Iterable[date] | None = None) 
     Call it inside the transaction that changed the rows, with the days of every row added or removed,
     so the cells and the rows commit together.
     """
-    if days is None:
-        con.execute(f"DELETE FROM {DAY}")
-        con.execute(f"DELETE FROM {MONTH}")
-        con.execute(_insert(DAY, "submitted_at::DATE", DAY_DIMS, "submitted_at IS NOT NULL"))
-        con.execute(_insert(MONTH, "date_trunc('month', submitted_at)::DATE", MONTH_DIMS, "submitted_at IS NOT NULL"))
-    else:
+    if days is not None:
         days = sorted(set(days))
-        if days:
-            months = sorted({d.replace(day=1) for d in days})
-            con.execute(f"DELETE FROM {DAY} WHERE list_position(?::DATE[], day) IS NOT NULL", [days])
-            con.execute(_insert(DAY, "submitted_at::DATE", DAY_DIMS,
-                                "list_position(?::DATE[], submitted_at::DATE) IS NOT NULL"), [days])
-            con.execute(f"DELETE FROM {MONTH} WHERE list_position(?::DATE[], month) IS NOT NULL", [months])
-            con.execute(_insert(MONTH, "date_trunc('month', submitted_at)::DATE", MONTH_DIMS,
-                                "list_position(?::DATE[], date_trunc('month', submitted_at)::DATE) IS NOT NULL"),
-                        [months])
+    for cells in CELLS:
+        if days is None:
+            con.execute(f"DELETE FROM {cells.table}")
+            con.execute(_insert(cells.table, cells.time_expr, cells.dims, "submitted_at IS NOT NULL"))
+        elif days:  # the cells of these days (of their months, for monthly cells), rebuilt from the rows
+            keys = days if cells.grain == "day" else sorted({d.replace(day=1) for d in days})
+            con.execute(f"DELETE FROM {cells.table} WHERE list_position(?::DATE[], {cells.grain}) IS NOT NULL",
+                        [keys])
+            con.execute(_insert(cells.table, cells.time_expr, cells.dims,
+                                f"list_position(?::DATE[], {cells.time_expr}) IS NOT NULL"), [keys])
     con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [_META, _fingerprint(con)])
 
 
@@ -143,8 +155,12 @@ def usable(con: duckdb.DuckDBPyConnection) -> bool:
     cells. (Scores *updated* by hand keep the count; :func:`ensure_fresh`'s hash catches those when a
     writable connection opens, as :func:`cx_metrics.ex_guard.ensure_fresh` does for employee rows.)
     """
-    stored = _stored(con)
-    return bool(stored) and stored.startswith(f"v{RULE_VERSION}:{_count(con)}:")
+    try:  # one statement: every query asks
+        stored, count = con.execute(f"SELECT (SELECT value FROM meta WHERE key = '{_META}'),"
+                                    " (SELECT count(*) FROM cx_responses)").fetchone()
+    except duckdb.CatalogException:  # a database older than the rollups
+        return False
+    return bool(stored) and stored.startswith(f"v{RULE_VERSION}:{count}:")
 
 
 def ensure_fresh(con: duckdb.DuckDBPyConnection) -> bool:
@@ -165,18 +181,17 @@ def ensure_fresh(con: duckdb.DuckDBPyConnection) -> bool:
 def ex_usable(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the employee cells exist (a database older than them has none until its guard rebuilds)."""
     try:
-        return con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {EX} LIMIT 1)").fetchone()[0] > 0
+        return con.execute(f"SELECT EXISTS (SELECT 1 FROM {EX})").fetchone()[0]
     except duckdb.CatalogException:
         return False
 
 
 def source(needed: Iterable[str], whole_months: bool) -> tuple[str, str] | None:
-    """(table, its time column) that can answer a query reading columns ``needed`` (filters and
-    breakdowns), or None for the rows. ``whole_months``: every period is whole calendar months and any
-    trend is monthly or coarser."""
+    """(table, its time column) of the smallest cells that can answer a query reading columns ``needed``
+    (filters and breakdowns), or None for the rows. ``whole_months``: every period is whole calendar
+    months and any trend is monthly or coarser (so monthly cells can answer)."""
     needed = set(needed)
-    if needed <= set(DAY_DIMS):
-        return DAY, "day"
-    if whole_months and needed <= set(MONTH_DIMS):
-        return MONTH, "month"
+    for cells in CELLS:
+        if needed <= set(cells.dims) and (cells.grain == "day" or whole_months):
+            return cells.table, cells.grain
     return None

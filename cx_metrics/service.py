@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import db, pids
+from . import db, pids, rollup
 
 #: How long a writer waits for another writer before giving up (``$CX_WRITE_WAIT_S``).
 WAIT_S = float(os.environ.get("CX_WRITE_WAIT_S") or 60)
@@ -120,6 +120,8 @@ def writer(primary: str | Path, *, wait_s: float | None = None) -> Iterator[duck
         con = _open_primary(primary, wait_s)
         try:
             yield con
+            if not rollup.usable(con):  # rows added or removed by hand in the block: their cells too
+                rollup.ensure_fresh(con)
             snapshot = _copy(con, primary)
         finally:
             con.close()

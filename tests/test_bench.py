@@ -34,6 +34,11 @@ def test_results_json_has_the_keys(bench):
         entry["pandas_period_only_median_s"] / entry["overview_median_s"])
     assert entry["speedup"] == pytest.approx(entry["pandas_median_s"] / entry["overview_median_s"])
     assert all(set(m) == {"median_s", "runs_s"} for m in entry["extra"].values())
+    # Issue 16's keys: every page's data, 20 concurrent overview refreshes, the app process' memory.
+    from cx_metrics import page_figures
+    assert set(entry["pages"]) == set(page_figures.PAGES) and all(v > 0 for v in entry["pages"].values())
+    assert 0 < entry["concurrent_median_s"] <= entry["concurrent_p95_s"]
+    assert entry["app_peak_rss_mb"] > 50
 
 
 def test_pandas_baseline_equals_duckdb(bench):
@@ -52,6 +57,7 @@ def test_results_md_has_the_table(bench):
     md = (out / "results.md").read_text()
     assert "| rows | overview median (s) | pandas median (s) | speedup | pandas, period only (s) | speedup |" in md
     assert f"| {SIZE:,} |" in md
+    assert "20 concurrent overviews, p95 (s) | app peak RSS (MiB) |" in md
 
 
 def test_cached_database_is_reused(bench):

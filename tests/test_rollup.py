@@ -81,7 +81,7 @@ def test_scorecards_and_trends_from_the_cells_equal_the_rows_exactly(con, monkey
         assert scores(cells[0]) == scores(rows[0]), (start, end, values, compare, grain)
         pd.testing.assert_frame_equal(cells[1], rows[1], check_exact=True)
     # The grid really read the cells, both kinds, and fell back to the rows where neither could answer.
-    assert {rollup.DAY, rollup.MONTH, "cx_responses"} <= set(routes.seen)
+    assert {rollup.SMALL, rollup.DAY, rollup.MONTH, "cx_responses"} <= set(routes.seen)
 
 
 @pytest.mark.parametrize("by", ["business_unit", "region", "journey_stage", "channel", "segment"])
@@ -97,11 +97,11 @@ def test_breakdowns_from_the_cells_equal_the_rows_exactly(con, monkeypatch, by):
 
 
 def test_the_cells_hold_every_row_once(con):
-    for table, time in ((rollup.DAY, "day"), (rollup.MONTH, "month")):
-        total = con.execute(f"SELECT sum(responses), sum(nps__n), sum(ces__s) FROM {table}").fetchone()
+    for cells in rollup.CELLS:
+        total = con.execute(f"SELECT sum(responses), sum(nps__n), sum(ces__s) FROM {cells.table}").fetchone()
         assert total == con.execute("SELECT count(*), count(nps), sum(ces) FROM cx_responses").fetchone()
-        keys = ", ".join((time, *(rollup.DAY_DIMS if table == rollup.DAY else rollup.MONTH_DIMS)))
-        assert con.execute(f"SELECT count(*) = count(DISTINCT ({keys})) FROM {table}").fetchone()[0]
+        keys = ", ".join((cells.grain, *cells.dims))
+        assert con.execute(f"SELECT count(*) = count(DISTINCT ({keys})) FROM {cells.table}").fetchone()[0]
     cells = con.execute(f"SELECT count(*) FROM {rollup.DAY}").fetchone()[0]
     assert cells < con.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
 
@@ -149,7 +149,7 @@ def test_loads_replaces_and_undos_keep_the_cells_in_step(monkeypatch):
         assert rollup.usable(c)
         assert scores(kpis.scorecard(c, f, kpis.CX_KPIS)) == scores(raw(monkeypatch, kpis.scorecard, c, f,
                                                                           kpis.CX_KPIS))
-        for table in (rollup.DAY, rollup.MONTH):
+        for table in (cells.table for cells in rollup.CELLS):
             assert c.execute(f"SELECT coalesce(sum(responses), 0) FROM {table}").fetchone()[0] == \
                 c.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
 
