@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     filters = Filters(args.start, args.end)
     for page in page_figures.PAGES:  # a first visit to every page
         cur = con.cursor()
-        page_figures.report(cur, page, filters, "previous")
+        page_figures.report(cur, page, filters, "previous", **({"all_comments": False} if page == "voc" else {}))
         cur.close()
     latencies = concurrent_overview(con, filters, args.clients, args.rounds)
     out = {

@@ -237,8 +237,9 @@ def drivers_page(con, filters: Filters, outcome: str = "nps", missing: str = "pa
     return {"figures": figures}
 
 
-def voc_page(con, filters: Filters, compare: Compare, kind: str = "cx", **_) -> dict:
-    """Themes (volume, share, sentiment, score), theme trends and every comment the page would list."""
+def voc_page(con, filters: Filters, compare: Compare, kind: str = "cx", all_comments: bool = True, **_) -> dict:
+    """Themes (volume, share, sentiment, score), theme trends and every comment the page would list
+    (``all_comments`` False: only its first page, what one visit to the page computes)."""
     employee = kind == "ex"
     population = "internal" if employee else "customer"
     period = _period(filters, employee)
@@ -255,8 +256,9 @@ def voc_page(con, filters: Filters, compare: Compare, kind: str = "cx", **_) -> 
         group = {"theme": r["theme"]}
         figures.append(figure("theme_mentions", group, _month(r["period"]), {"value": r["mentions"],
                                                                              "n": r["mentions"]}, population))
-    first = voc.verbatims(con, filters, kind, page_size=1)
-    rows = voc.verbatims(con, filters, kind, page_size=max(first.total, 1)).rows if first.total else pd.DataFrame()
+    first = voc.verbatims(con, filters, kind, page_size=1 if all_comments else voc.PAGE_SIZE)
+    rows = (first.rows if not all_comments else
+            voc.verbatims(con, filters, kind, page_size=max(first.total, 1)).rows if first.total else pd.DataFrame())
     comments = []
     for r in rows.to_dict("records"):
         if employee:
