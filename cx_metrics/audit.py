@@ -1,7 +1,8 @@
 """The audit log: who changed what, when. Append-only.
 
 Every write that changes what the C-suite sees or who may see it records an
-event here: uploads and undos, mapping profiles, targets, themes and roles.
+event here: uploads and undos, mapping profiles, targets, themes, roles,
+actions, alert acknowledgements, schedules and their sends.
 This module only ever INSERTs into ``audit_log``; nothing in the code base
 updates or deletes its rows (a test greps for it).
 
