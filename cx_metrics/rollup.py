@@ -19,8 +19,9 @@ NPS), detractors for NPS, and for CES the sum and sum of squares: :data:`MEASURE
 interval and test is a function of these sums, so an answer from the cells equals the answer from the
 rows exactly, not approximately (a test checks it over a grid of filters and periods).
 
-**Kept in step.** :func:`refresh` rebuilds the cells of the given days inside the transaction of every
-load and undo (and wholly in the demo build), so readers never see rows without their cells. A
+**Kept in step.** :func:`add` adds a load's rows to the cells (and takes an undo's or a replace's rows
+away) inside the transaction that changes the rows, so readers never see rows without their cells, and a
+load costs what its own rows cost; :func:`refresh` rebuilds every cell (the demo build). A
 connection that opens the database writable rebuilds them when ``cx_responses`` changed behind their
 back (:func:`ensure_fresh`), and :func:`usable` lets a reader use them only while their row count still
 equals the table's; otherwise :mod:`cx_metrics.kpis` falls back to the rows.
@@ -29,7 +30,6 @@ equals the table's; otherwise :mod:`cx_metrics.kpis` falls back to the rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 import duckdb
 
@@ -100,42 +100,66 @@ def _insert(table: str, time_expr: str, dims: tuple[str, ...], where: str) -> st
             f" FROM cx_responses WHERE {where} GROUP BY t, {keys}")
 
 
-def refresh(con: duckdb.DuckDBPyConnection, days: Iterable[date] | None = None) -> None:
-    """Rebuild the cells of ``days`` (every cell when None) from ``cx_responses``.
-
-    Call it inside the transaction that changed the rows, with the days of every row added or removed,
-    so the cells and the rows commit together.
-    """
-    if days is not None:
-        days = sorted(set(days))
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild every cell from ``cx_responses`` (the demo build, and :func:`ensure_fresh`)."""
     for cells in CELLS:
-        if days is None:
-            con.execute(f"DELETE FROM {cells.table}")
-            con.execute(_insert(cells.table, cells.time_expr, cells.dims, "submitted_at IS NOT NULL"))
-        elif days:  # the cells of these days (of their months, for monthly cells), rebuilt from the rows
-            keys = days if cells.grain == "day" else sorted({d.replace(day=1) for d in days})
-            con.execute(f"DELETE FROM {cells.table} WHERE list_position(?::DATE[], {cells.grain}) IS NOT NULL",
-                        [keys])
-            con.execute(_insert(cells.table, cells.time_expr, cells.dims,
-                                f"list_position(?::DATE[], {cells.time_expr}) IS NOT NULL"), [keys])
+        con.execute(f"DELETE FROM {cells.table}")
+        con.execute(_insert(cells.table, cells.time_expr, cells.dims, "submitted_at IS NOT NULL"))
     con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [_META, _fingerprint(con)])
 
 
-def days_of(con: duckdb.DuckDBPyConnection, where: str, params: list) -> list[date]:
-    """The distinct days of the ``cx_responses`` rows matching ``where`` (to refresh after a change)."""
-    return [d for (d,) in con.execute(f"SELECT DISTINCT submitted_at::DATE FROM cx_responses WHERE {where}"
-                                      " AND submitted_at IS NOT NULL", params).fetchall()]
+def add(con: duckdb.DuckDBPyConnection, where: str, params: list, sign: int = 1) -> int:
+    """Add (``sign`` 1) or take away (-1) the ``cx_responses`` rows matching ``where`` to every cell, and
+    to the fingerprint; returns how many rows. Call it in the transaction that changes the rows: after
+    inserting them, or before deleting them.
+
+    The cells are sums, so a load costs what its own rows cost, whatever the database holds: the rows'
+    sums are merged into the cells of the days they touch, and cells left with no response go.
+    """
+    if sign not in (1, -1):
+        raise ValueError("sign is 1 or -1")
+    n, digest = con.execute(f"SELECT count(*), coalesce(sum({_ROW_HASH}), 0) FROM cx_responses WHERE {where}",
+                            params).fetchone()
+    if not n:
+        return 0
+    measures = ["responses", *MEASURES]
+    for cells in CELLS:
+        keys = ", ".join(cells.dims)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT {cells.time_expr} AS t, {keys}, "
+                    f"{sign} * count(*) AS responses, "
+                    + ", ".join(f"{sign} * {e} AS {m}" for m, e in MEASURES.items())
+                    + f" FROM cx_responses WHERE {where} GROUP BY t, {keys}", params)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_merged AS SELECT t, {keys}, "
+                    + ", ".join(f"sum({m})::{_TYPES.get(m, 'BIGINT')} AS {m}" for m in measures)
+                    + f" FROM (SELECT {cells.grain} AS t, {keys}, {', '.join(measures)} FROM {cells.table}"
+                    f" WHERE {cells.grain} IN (SELECT DISTINCT t FROM _rollup_delta)"
+                    f" UNION ALL SELECT * FROM _rollup_delta) GROUP BY t, {keys} HAVING sum(responses) <> 0")
+        con.execute(f"DELETE FROM {cells.table} WHERE {cells.grain} IN (SELECT DISTINCT t FROM _rollup_delta)")
+        con.execute(f"INSERT INTO {cells.table} SELECT * FROM _rollup_merged")
+    con.execute("DROP TABLE _rollup_delta")
+    con.execute("DROP TABLE _rollup_merged")
+    stored = _stored(con)
+    if stored and stored.startswith(f"v{RULE_VERSION}:"):
+        _, count, total = stored.split(":")
+        fingerprint = f"v{RULE_VERSION}:{int(count) + sign * n}:{int(total) + sign * int(digest)}"
+    else:  # cells of an older rule: rebuild them all
+        refresh(con)
+        return n
+    con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [_META, fingerprint])
+    return n
 
 
 def _count(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
 
 
+#: A row's hash over every column the cells read; the fingerprint sums it (so loads can add to it).
+_ROW_HASH = "hash(submitted_at, business_unit, region, channel, segment, journey_stage, nps, csat, ces)"
+
+
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """The rule, the row count and a hash of every column the cells read: what the cells were built from."""
-    count, digest = con.execute(
-        "SELECT count(*), coalesce(sum(hash(submitted_at, business_unit, region, channel, segment, journey_stage,"
-        " nps, csat, ces)), 0) FROM cx_responses").fetchone()
+    """The rule, the row count and the sum of the rows' hashes: what the cells were built from."""
+    count, digest = con.execute(f"SELECT count(*), coalesce(sum({_ROW_HASH}), 0) FROM cx_responses").fetchone()
     return f"v{RULE_VERSION}:{count}:{digest}"
 
 

@@ -745,10 +745,8 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
         key = pseudonym.load_key() if plan.person else None
         if count:  # skip: leave the problem lines out
             con.execute("DELETE FROM _ingest_stage WHERE _line IN (SELECT line FROM _ingest_problems)")
-        touched = []  # the days whose rollup cells change: those of replaced rows and of loaded ones
-        if replace and plan.kind == "cx":
-            touched = rollup.days_of(con, "(source, response_id) IN (SELECT source, response_id FROM _ingest_stage)",
-                                     [])
+        if replace and plan.kind == "cx":  # the replaced rows leave the rollup cells with them
+            rollup.add(con, "(source, response_id) IN (SELECT source, response_id FROM _ingest_stage)", [], -1)
         if replace:
             con.execute("DELETE FROM attribute_ratings WHERE kind = ? AND (source, response_id) IN "
                         "(SELECT source, response_id FROM _ingest_stage)", [plan.kind])
@@ -759,8 +757,8 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
         loaded = _insert(con, parsed, plan, mapping, upload_id, progress)
         if plan.kind == "ex":
             ex_guard.refresh(con)  # the published reporting cells, in the load's transaction
-        elif plan.kind == "cx":  # the rollup cells of every day this load touched, in its transaction
-            rollup.refresh(con, [*touched, *rollup.days_of(con, "upload_id = ?", [upload_id])])
+        elif plan.kind == "cx":  # the loaded rows join the rollup cells, in the load's transaction
+            rollup.add(con, "upload_id = ?", [upload_id])
         voc.score_missing(con, upload_id)  # sentiment of the new comments, once each
         skipped = int(total) - int(loaded)
         source = con.execute("SELECT any_value(source) FROM _ingest_stage").fetchone()[0]
@@ -818,13 +816,12 @@ def undo(con: duckdb.DuckDBPyConnection, upload_id: str, *, actor: str) -> dict[
     removed = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        touched = rollup.days_of(con, "upload_id = ?", [upload_id])
+        rollup.add(con, "upload_id = ?", [upload_id], -1)  # the rows leave the rollup cells with them
         for table in DATA_TABLES:
             removed[table] = int(con.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id]).fetchone()[0])
         con.execute("UPDATE uploads SET undone_at = current_timestamp, undone_by = ? WHERE upload_id = ?",
                     [actor, upload_id])
         ex_guard.refresh(con)
-        rollup.refresh(con, touched)
         audit.record(con, actor, "undo", upload_id, removed, rows=sum(removed.values()))
         db.bump_data_version(con)
         con.execute("COMMIT")
