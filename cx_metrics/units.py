@@ -35,11 +35,13 @@ def league(
     rows = kpis.by_group(con, filters, keys, by, compare)
     if rows.empty:
         return pd.DataFrame(columns=LEAGUE_COLUMNS)
-    targets, statuses = [], []
+    targets, statuses, found = [], [], {}
     for r in rows.itertuples(index=False):
         # a unit's own target applies to its row; regions take the selected unit's
         scope = Filters(filters.start, filters.end, business_units=(r.group,)) if by == "business_unit" else filters
-        target = kpis.target_for(con, r.kpi, scope)
+        if scope.business_units not in found:  # one query per group, for all its KPIs
+            found[scope.business_units] = kpis.targets_for(con, keys, scope)
+        target = found[scope.business_units][r.kpi]
         score = kpis.Score(r.kpi, None if pd.isna(r.value) else r.value, ci_low=_none(r.ci_low),
                            ci_high=_none(r.ci_high))
         targets.append(target)
