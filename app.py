@@ -93,7 +93,8 @@ def navigation(signed_out: bool):
         ]
         for section, pages in PAGES.items()
     }
-    return st.navigation({"": gate, **sections} if gate else sections, position="hidden" if signed_out else "sidebar")
+    return st.navigation({"": gate, **sections} if gate else sections, position="hidden" if signed_out else "sidebar",
+                         expanded=True)  # every page listed: Settings must not hide behind "View more"
 
 
 user = current_user()
