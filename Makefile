@@ -8,7 +8,7 @@ export CX_DB
 # Standard library only, so it runs before the venv exists.
 FIND_CHROMIUM := $(PYTHON) -m cx_metrics.chromium
 
-.PHONY: run test bench demo chromium clean
+.PHONY: run test bench demo chromium java spark clean
 
 # The venv is rebuilt when a requirements file changes.
 $(VENV)/.installed-run: requirements.txt
@@ -18,6 +18,11 @@ $(VENV)/.installed-run: requirements.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The Spark engine's packages (pyspark, sqlglot): kept out of `make run`, which stays light.
+$(VENV)/.installed-spark: $(VENV)/.installed-run requirements-spark.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
 	touch $@
 
 # The demo database, built only when there is none (never overwrites data).
@@ -30,8 +35,8 @@ demo: $(CX_DB)
 run: $(VENV)/.installed-run $(CX_DB) chromium
 	$(VENV)/bin/streamlit run app.py
 
-## test: set everything up (Chromium included) and run every test
-test: $(VENV)/.installed-dev $(CX_DB) chromium
+## test: set everything up (Chromium, pyspark and Java included) and run every test
+test: $(VENV)/.installed-dev $(CX_DB) chromium spark
 	.ci/pip-audit $(PY)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
@@ -52,6 +57,23 @@ chromium:
 	  && $$SUDO apt-get update -qq >/dev/null 2>&1 \
 	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || true
 	@$(FIND_CHROMIUM) || true
+
+## spark: pyspark, sqlglot and Java for `kpis`/`report --engine spark` and their tests
+spark: $(VENV)/.installed-spark java
+
+# Java 17+ runs Spark. An installed one is used; otherwise Debian's headless JRE is installed when
+# that needs no password (as root, or with sudo -n; slim images lack the man folder its setup
+# writes to). Never fails: the last line names the Java found, or says the Spark tests will skip.
+JAVA_OK := java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'
+java:
+	@$(JAVA_OK) || ! command -v apt-get >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+	  $$SUDO true 2>/dev/null && echo "Installing Java with apt-get ..." \
+	  && $$SUDO mkdir -p /usr/share/man/man1 \
+	  && $$SUDO apt-get update -qq >/dev/null 2>&1 \
+	  && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null 2>&1; } || true
+	@$(JAVA_OK) && echo "java: $$(java -version 2>&1 | head -1)" \
+	  || echo "java: no Java 17+ here, so the Spark tests skip (apt-get install default-jre-headless)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache data/bench

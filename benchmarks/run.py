@@ -526,6 +526,7 @@ FEATURES = {
     "voc_drivers": 1_000_000,  # the 1M-response demo (the largest size if 1M is not run)
     "ingest": None,  # writes its own 1M-row CSV and databases
     "sentiment": "standalone",  # labelled comments in ../shared/sentiment, no database
+    "forecast": "demo",  # the backtest on the demo database as `python -m cx_metrics demo` builds it
 }
 
 
@@ -544,6 +545,9 @@ def feature_benches(sizes: list[dict], cache: Path, repeat: int) -> dict:
         kwargs = {"repeat": min(repeat, 3)}
         if on == "standalone":
             arg = None
+        elif on == "demo":  # built in the cache; smaller only in quick runs (tests)
+            arg = cache
+            kwargs["rows"] = min(demo.DEFAULT_CX_ROWS, largest)
         elif on is None:
             arg = cache / "ingest"
             arg.mkdir(parents=True, exist_ok=True)
@@ -603,6 +607,10 @@ def markdown(results: dict) -> str:
     if sentiment:
         lines += ["", "Sentiment, macro-F1 on ../shared/sentiment/test (benchmarks/sentiment.py):", "",
                   sentiment.get("markdown") or sentiment["skipped"]]
+    forecast = results.get("features", {}).get("forecast", {})
+    if forecast:
+        lines += ["", f"Forecast backtest on the demo database ({forecast['rows']:,} responses; last 6 origins, "
+                  "1-3 months ahead; benchmarks/forecast.py):", "", forecast["markdown"]]
     m, st = results["machine"], results["settings"]
     lines += [
         "",
@@ -663,7 +671,7 @@ def main(argv: list[str] | None = None) -> dict:
     results["features"] = feature_benches(results["sizes"], args.cache, args.repeat)
     for entry in results["features"].values():
         results.update({k: v for k, v in entry.items()
-                        if k.endswith(("_s", "_per_s")) and isinstance(v, (int, float))})
+                        if k.endswith(("_s", "_per_s")) and isinstance(v, (int, float)) or k.endswith("_backtest")})
     results["peak_rss_mb"] = peak_rss_mb()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -4,7 +4,10 @@ Commands: ``init`` (empty database), ``demo`` (demo data), ``kpis`` (the
 scorecard as JSON or a table), ``report`` (every figure of one page as JSON),
 ``boardpack`` (the board pack as PPTX or PDF),
 ``ingest`` / ``uploads`` / ``undo`` (survey files, see cx_metrics/ingest_cli.py),
-``sentiment`` (label and score each comment of a CSV file).
+``export-parquet`` (the data as Parquet files for ``kpis``/``report --engine spark``),
+``schedule add|list|deactivate|run`` (e-mailed decks and digests, see cx_metrics/schedule_cli.py),
+``sentiment`` (label and score each comment of a CSV file),
+``forecast`` (a KPI's next months with 80% and 95% ranges, see cx_metrics/forecast.py).
 Every command but ``sentiment`` takes ``--db``, defaulting to ``$CX_DB`` or ``data/cx.duckdb``.
 """
 
@@ -15,8 +18,9 @@ import json
 import sys
 from datetime import date
 
-from . import config, db, demo, drivers, kpis, page_figures, service
+from . import actions_cli, config, db, demo, drivers, kpis, page_figures, service
 from .filters import Filters
+from .spark_engine import EngineError
 
 
 def _date(text: str) -> date:
@@ -61,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
     k = with_period(with_db(sub.add_parser("kpis", help="print the KPI scorecard for a period")))
     k.add_argument("--format", choices=["json", "table"], default="json")
+    _with_engine(k)
 
     r = with_period(with_db(sub.add_parser("report", help="print every figure one dashboard page shows, as JSON")))
     r.add_argument("page", choices=page_figures.PAGES, metavar="PAGE",
@@ -71,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--outcome", choices=list(drivers.OUTCOMES), default=None, help="drivers: the outcome")
     r.add_argument("--missing", choices=["pairwise", "complete"], default=None, help="drivers: missing ratings")
     r.add_argument("--kind", choices=["cx", "ex"], default=None, help="voc: whose comments")
+    _with_engine(r)
+
+    x = with_db(sub.add_parser("export-parquet", help="write the customer tables and the employee guard's "
+                               "reporting tables as Parquet files, for --engine spark"))
+    x.add_argument("dir", metavar="DIR", help="the folder to write (created if needed)")
 
     b = with_period(with_db(sub.add_parser("boardpack", help="write the board pack (PPTX or PDF) for a period")),
                     required=False)
@@ -84,6 +94,16 @@ def _parser() -> argparse.ArgumentParser:
         al.add_argument(flag, dest=dest, action="append", default=[], metavar="X", help="repeatable filter")
     al.add_argument("--format", choices=["json", "table"], default="json")
 
+    fc = with_db(sub.add_parser("forecast", help="a KPI's next months with 80%% and 95%% ranges"))
+    fc.add_argument("--kpi", required=True, choices=list(kpis.KPIS), help="the KPI to forecast")
+    fc.add_argument("--months", type=int, default=3, help="months ahead, 1 to 12 (default: 3)")
+    fc.add_argument("--as-of", type=_date, default=None, help="forecast from the last complete month on or "
+                    "before this day (default: the data's last day)")
+    for flag, dest in [("--business-unit", "business_units"), ("--region", "regions"), ("--channel", "channels"),
+                       ("--segment", "segments"), ("--journey-stage", "journey_stages")]:
+        fc.add_argument(flag, dest=dest, action="append", default=[], metavar="X", help="repeatable filter")
+    fc.add_argument("--format", choices=["json", "table"], default="json")
+
     i = with_db(sub.add_parser("ingest", help="load a survey export (CSV/TSV/TXT, XLSX, Parquet)"))
     i.add_argument("file", metavar="FILE")
     i.add_argument("--kind", choices=["cx", "ex"], required=True)
@@ -96,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--format", choices=["json", "table"], default="json")
     un = with_db(sub.add_parser("undo", help="remove one upload's rows"))
     un.add_argument("upload_id", metavar="UPLOAD_ID")
+    actions_cli.add_parser(sub)
+    from . import schedule_cli  # its parser only; the command's work loads when it runs
+
+    schedule_cli.add_parser(sub, with_db)
     s = sub.add_parser("sentiment", help="print a CSV file with each row's sentiment label and score added")
     s.add_argument("file", metavar="FILE.csv")
     s.add_argument("--column", required=True, metavar="NAME", help="the column holding the comments")
@@ -105,6 +129,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 VALUE_FILTERS = ("business_units", "regions", "channels", "segments", "journey_stages")
+
+
+def _with_engine(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                    help="duckdb (default: the database's newest snapshot) or spark (a Parquet export)")
+    sp.add_argument("--parquet", default=None, metavar="DIR", help="spark: the export-parquet folder (or URI)")
+    sp.add_argument("--master", default=None, metavar="URL",
+                    help="spark: the master, e.g. spark://host:7077 or yarn (default: local[2])")
+
+
+def _source(args: argparse.Namespace, path):
+    """What a read command runs on: the newest snapshot of ``path``, or with ``--engine spark`` the
+    Parquet export on Spark (EngineError, before Spark starts, for a page Spark does not run)."""
+    if args.engine == "duckdb":
+        if args.parquet or args.master:
+            raise ValueError("--parquet and --master go with --engine spark")
+        return service.read(path)
+    from . import spark_engine
+
+    if getattr(args, "page", None):
+        spark_engine.check_page(args.page)
+    if not args.parquet:
+        raise ValueError("--engine spark needs --parquet DIR (write one with `export-parquet DIR`)")
+    return spark_engine.connect(args.parquet, args.master)
 
 
 def _filters(args: argparse.Namespace) -> Filters:
@@ -171,14 +219,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "kpis":
             filters = _filters(args)
-            result = kpis_json(service.read(path), filters, args.compare)
+            result = kpis_json(_source(args, path), filters, args.compare)
             print(json.dumps(result, indent=2) if args.format == "json" else kpis_table(result))
         elif args.command == "report":
             filters = _filters(args)
-            result = page_figures.report(service.read(path), args.page, filters, args.compare or "previous",
+            result = page_figures.report(_source(args, path), args.page, filters, args.compare or "previous",
                                          grain=args.grain, drill=args.drill, outcome=args.outcome,
                                          missing=args.missing, kind=args.kind)
             print(json.dumps(result, indent=1, default=str))
+        elif args.command == "export-parquet":
+            from . import parquet_export
+
+            print(json.dumps(parquet_export.export(service.read(path), args.dir)))
         elif args.command == "init":
             with service.writer(path) as con:
                 print(f"{path}: schema version {db.schema_version(con)}")
@@ -193,6 +245,12 @@ def main(argv: list[str] | None = None) -> int:
             found = alerts.alerts(service.read(path), args.as_of,
                                   Filters(day, day, **{k: tuple(getattr(args, k)) for k in VALUE_FILTERS}))
             print(json.dumps(alerts.as_json(found), indent=1) if args.format == "json" else alerts.as_table(found))
+        elif args.command == "forecast":
+            from . import forecast  # statsmodels loads only for this command
+
+            values = Filters(date.min, date.min, **{k: tuple(getattr(args, k)) for k in VALUE_FILTERS})
+            found = forecast.forecast(service.read(path), args.kpi, args.months, values, args.as_of)
+            print(json.dumps(found.as_json(), indent=1) if args.format == "json" else forecast.as_table(found))
         elif args.command == "boardpack":
             from . import boardpack  # PPTX/PDF libraries load only for this command
 
@@ -208,11 +266,17 @@ def main(argv: list[str] | None = None) -> int:
             from .sentiment import files
 
             files.run(args.file, args.column, args.lang, sys.stdout)
+        elif args.command == "actions":
+            return actions_cli.run(args, path)
+        elif args.command == "schedule":
+            from . import schedule_cli
+
+            return schedule_cli.run(args, path)
         elif args.command in ("ingest", "uploads", "undo"):
             from . import ingest_cli
 
             return ingest_cli.run(args, path)
-    except (ValueError, service.Busy) as exc:  # bad dates or filters, a busy database: one line
+    except (ValueError, service.Busy, EngineError) as exc:  # bad dates or filters, a busy database, no Spark: 1 line
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from cx_metrics import fmt, linkage
+from cx_metrics import fmt, forecast, linkage
+from cx_metrics.charts import CX_COLOUR, EX_COLOUR
+from cx_metrics.charts import forecast as cones
 from cx_metrics.charts import linkage as figures
 from pages.shared import chart, load, require, table_downloads, view
 
@@ -68,6 +70,15 @@ else:
         ("eNPS now", "eNPS before", "eNPS change", "NPS now", "NPS change")
     } | {"p": st.column_config.NumberColumn(format="%.4f")})
     table_downloads(warning, "early-warning", "warning")
+
+st.subheader("Where NPS and eNPS are heading")
+outlook = [(load(forecast.cone, f, key), colour) for key, colour in (("nps", CX_COLOUR), ("enps", EX_COLOUR))]
+drawn = [(c.forecast, colour) for c, colour in outlook if c.forecast is not None]
+if drawn:
+    chart(cones.outlook(drawn, "NPS and eNPS by month, and the next 3 months forecast"), key="forecast_chart",
+          name="cx-ex-forecast")
+for c, _ in outlook:
+    st.caption(c.note)
 
 st.subheader("By unit and month")
 chart(figures.small_multiples(panel), key="multiples_chart", name="cx-ex-by-unit")

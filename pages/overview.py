@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from cx_metrics import alerts, boardpack_story, charts, fmt, kpis
+from cx_metrics import alerts, boardpack_story, charts, fmt, forecast, kpis
 from cx_metrics.boardpack import scorecard_table
+from cx_metrics.charts.forecast import with_cone
 from cx_metrics.overview import overview, trend_window
 from pages.shared import COMPARE, chart, load, require, table_downloads, view
 
@@ -94,20 +95,27 @@ window = trend_window(f)
 x_range = (window.start, window.end)
 left, right = st.columns(2)
 with left:
+    cone = load(forecast.cone, f, "nps", grain)  # the next 3 months, when the chart reaches the latest month
     chart(
-        charts.trend(data.trend, "nps", x_range, charts.CX_COLOUR, data.tiles["nps"].target,
-                     title="Customers: NPS with its 95% range", highlight=(f.start, f.end)),
+        with_cone(charts.trend(data.trend, "nps", x_range, charts.CX_COLOUR, data.tiles["nps"].target,
+                               title="Customers: NPS with its 95% range", highlight=(f.start, f.end)),
+                  cone, charts.CX_COLOUR),
         key="trend_nps",
     )
+    st.caption(cone.note)
 with right:
     if note := fmt.ex_filter_note(f):  # e.g. a channel filter: an eNPS chart would be empty
         st.info(note, icon=":material/filter_alt_off:")
     else:
+        cone = load(forecast.cone, f, "enps", grain)
         chart(
-            charts.trend(data.trend, "enps", x_range, charts.EX_COLOUR, data.tiles["enps"].target,
-                         title="Employees and partners: eNPS with its 95% range", highlight=(f.start, f.end)),
+            with_cone(charts.trend(data.trend, "enps", x_range, charts.EX_COLOUR, data.tiles["enps"].target,
+                                   title="Employees and partners: eNPS with its 95% range",
+                                   highlight=(f.start, f.end)),
+                      cone, charts.EX_COLOUR),
             key="trend_enps",
         )
+        st.caption(cone.note)
 st.caption(f"Trends cover {fmt.period(window.start, window.end)} by {grain}; the band is the 95% range. "
            "Employee figures are monthly, from groups of at least 5 people (a gap: no such group).")
 with st.expander("How we calculate", icon=":material/calculate:"):

@@ -35,7 +35,7 @@ def test_lag_and_scatter_statements_match_linkage(make_app, demo_db):
         assert f"r = **{row['r']:.2f}** (95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f}" in text
     sc = with_con(demo_db, linkage.unit_scatter, f)
     assert f"r = {sc.correlation.r:.2f} (95% CI {sc.correlation.ci_low:.2f}" in text
-    assert len(at.main.get("plotly_chart")) == 4  # lag, scatter, small multiples, outcomes
+    assert len(at.main.get("plotly_chart")) == 5  # lag, scatter, forecast, small multiples, outcomes
 
 
 def test_early_warning_table_is_linkage_early_warning(make_app, demo_db):
