@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import access, audit, kpis
 from .filters import Filters, months_before
+from .txn import transaction
 
 FUNCTIONS = ("Marketing", "Sales", "Customer success", "Operations", "HR", "Finance")
 STATUSES = ("open", "in progress", "done", "dropped")
@@ -186,17 +187,12 @@ def add(con: duckdb.DuckDBPyConnection, user: access.User, *, title: str, functi
                   created_at=datetime.combine(today, datetime.now().time()), created_by=user.email)
     fields["updated_at"] = fields["created_at"]
     names = list(fields)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         action_id = con.execute(
             f"INSERT INTO actions ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) RETURNING action_id",
             [fields[n] for n in names]).fetchone()[0]
         audit.record(con, user.email, "action_created", f"action {action_id}",
                      {n: fields[n] for n in names if n not in ("created_at", "updated_at", "created_by")})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return action_id
 
 
@@ -229,15 +225,10 @@ def update(con: duckdb.DuckDBPyConnection, user: access.User, action_id: int, **
     diff = {k: [current[k], v] for k, v in new.items() if current[k] != v}
     if not diff:
         return {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"UPDATE actions SET {', '.join(f'{k} = ?' for k in diff)}, updated_at = current_timestamp"
                     " WHERE action_id = ?", [*(v for _, v in diff.values()), int(action_id)])
         audit.record(con, user.email, "action_updated", f"action {action_id}", diff)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return diff
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import access, audit, ex_guard, fmt, kpis, stats, voc
 from .filters import Filters, date_bounds, months_before
+from .txn import transaction
 
 #: The false-discovery rate held across every test of one run.
 FDR = 0.10
@@ -206,17 +207,12 @@ def acknowledge(con: duckdb.DuckDBPyConnection, alert_key: str, user: access.Use
     access.require(user, "edit_actions")
     if not alert_key or alert_key.count("|") != 3:
         raise ValueError(f"not an alert key: {alert_key!r} (month|kpi|dimension|group)")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         done = con.execute("INSERT INTO alert_acks (alert_key, actor, note) VALUES (?, ?, ?)"
                            " ON CONFLICT DO NOTHING RETURNING alert_key",
                            [alert_key, user.email, (note or "").strip() or None]).fetchall()
         if done:
             audit.record(con, user.email, "alert_acknowledged", alert_key, {"note": note} if note else None)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def acknowledged(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:

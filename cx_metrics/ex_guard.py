@@ -50,6 +50,7 @@ import duckdb
 
 from . import config, rollup
 from .filters import Filters
+from .txn import transaction
 
 RELATION = "ex_reporting"
 COMMENTS = "ex_reporting_comments"
@@ -222,13 +223,8 @@ def ensure_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     stored = con.execute("SELECT value FROM meta WHERE key = 'ex_guard'").fetchone()
     if stored and stored[0] == _fingerprint(con):
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         refresh(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 

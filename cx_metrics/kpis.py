@@ -31,6 +31,7 @@ import pandas as pd
 
 from . import audit, config, db, ex_guard, rollup, stats
 from .filters import FILTER_COLUMNS, GRAINS, JOURNEY_STAGES, TABLES, Compare, Filters, Grain, date_bounds, monthly
+from .txn import transaction
 
 Method = Literal["nps", "share", "mean", "ratio"]
 
@@ -562,18 +563,13 @@ def save_targets(con: duckdb.DuckDBPyConnection, table: pd.DataFrame, *, actor: 
     keys = [(k, u) for k, u, _ in rows]
     if len(set(keys)) != len(keys):
         raise ValueError("each KPI may have one target per business unit")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         before = con.execute("SELECT kpi, business_unit, value FROM targets ORDER BY ALL").fetchall()
         con.execute("DELETE FROM targets")
         if rows:
             con.executemany("INSERT INTO targets (kpi, business_unit, value) VALUES (?, ?, ?)", rows)
         audit.record(con, actor, "targets_saved", "targets", {"before": before, "after": sorted(rows)}, rows=len(rows))
         db.bump_data_version(con)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)
 
 
@@ -605,17 +601,12 @@ def save_materiality(con: duckdb.DuckDBPyConnection, values: dict[str, float], *
         if not number >= 0:  # also refuses NaN
             raise ValueError(f"{KPIS[key].label}: the smallest change that matters cannot be below 0")
         clean[key] = number
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         before = materiality(con)
         con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('materiality', ?)",
                     [json.dumps(before | clean, sort_keys=True)])
         audit.record(con, actor, "materiality_saved", "materiality", {"before": before, "after": before | clean})
         db.bump_data_version(con)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def verdict(key: str, j: dict, minimum: float) -> str | None:

@@ -33,6 +33,8 @@ from collections.abc import Iterable
 
 import duckdb
 
+from .txn import transaction
+
 DAY = "cx_rollup_day"
 MONTH = "cx_rollup_month"
 SMALL = "cx_rollup_month_small"
@@ -192,13 +194,8 @@ def ensure_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     (same rule, count and hash); True when it rebuilt."""
     if _stored(con) == _fingerprint(con):
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         refresh(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 

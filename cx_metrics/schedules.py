@@ -54,6 +54,7 @@ import pandas as pd
 
 from . import access, audit, config, service
 from .filters import FILTER_COLUMNS, Filters, months_before
+from .txn import transaction
 
 Kind = Literal["deck", "digest"]
 Cadence = Literal["monthly", "weekly"]
@@ -182,8 +183,7 @@ def add(con: duckdb.DuckDBPyConnection, s: Schedule, *, user: access.User, now: 
     access.require(user, "edit_schedules")
     s = validate(s)
     now = now or datetime.now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         schedule_id = con.execute(
             """INSERT INTO schedules (name, kind, format, sections, filters, cadence, day, recipients, active,
                                       created_at, created_by)
@@ -194,10 +194,6 @@ def add(con: duckdb.DuckDBPyConnection, s: Schedule, *, user: access.User, now: 
         ).fetchone()[0]
         saved = dataclasses.replace(s, schedule_id=schedule_id, created_at=now, created_by=user.email)
         audit.record(con, user.email, "schedule_saved", f"schedule {schedule_id}", {"created": as_json(saved)})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return saved
 
 
@@ -207,16 +203,11 @@ def set_active(con: duckdb.DuckDBPyConnection, schedule_id: int, active: bool, *
     Raises :class:`cx_metrics.access.Forbidden`, or ValueError for an unknown schedule.
     """
     access.require(user, "edit_schedules")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         before = get(con, schedule_id)
         con.execute("UPDATE schedules SET active = ? WHERE schedule_id = ?", [bool(active), schedule_id])
         audit.record(con, user.email, "schedule_saved", f"schedule {schedule_id}",
                      {"name": before.name, "active": {"before": before.active, "after": bool(active)}})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return dataclasses.replace(before, active=bool(active))
 
 
@@ -334,18 +325,13 @@ def _still_due(con: duckdb.DuckDBPyConnection, s: Schedule, period: str) -> bool
 def record(con: duckdb.DuckDBPyConnection, s: Schedule, period: str, *, at: datetime, error: str | None,
            attachment: str | None, actor: str) -> None:
     """Record one attempt (``error`` None: sent) in ``schedule_sends`` and the audit log, one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("""INSERT INTO schedule_sends (schedule_id, period, attempted_at, ok, error, recipients, attachment)
                        VALUES (?, ?, ?, ?, ?, ?, ?)""",
                     [s.schedule_id, period, at, error is None, error, json.dumps(list(s.recipients)), attachment])
         audit.record(con, actor, "schedule_sent" if error is None else "schedule_failed", f"schedule {s.schedule_id}",
                      {"name": s.name, "period": period, "recipients": list(s.recipients), "attachment": attachment,
                       "error": error})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def sends(con: duckdb.DuckDBPyConnection, schedule_id: int | None = None) -> pd.DataFrame:

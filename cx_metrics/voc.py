@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import audit, db, ex_guard, stats
 from .filters import TABLES as DATES, Filters, date_bounds
+from .txn import transaction
 
 TABLES = {"cx": "cx_responses", "ex": ex_guard.COMMENTS}
 POSITIVE, NEGATIVE = 0.05, -0.05  # the same as cx_metrics.sentiment's label thresholds
@@ -61,18 +62,13 @@ def save_taxonomy(con: duckdb.DuckDBPyConnection, kind: str, table: pd.DataFrame
         rows += [(kind, theme, w) for w in dict.fromkeys(words)]
     if len({(t, w) for _, t, w in rows}) != len(rows):
         raise ValueError("a keyword appears twice in one theme")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         before = taxonomy(con, kind).to_dict("records")
         con.execute("DELETE FROM themes WHERE kind = ?", [_check_kind(kind)])
         con.executemany("INSERT INTO themes VALUES (?, ?, ?)", rows)
         audit.record(con, actor, "themes_saved", f"themes:{kind}",
                      {"before": before, "after": taxonomy(con, kind).to_dict("records")}, rows=len(rows))
         db.bump_data_version(con)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)
 
 

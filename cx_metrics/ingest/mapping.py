@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..txn import transaction
 from . import pii
 from . import schema as F
 from .schema import DATE_FAMILIES as _FAMILIES
@@ -609,8 +610,7 @@ def save_profile(con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping, pa
         raise IngestError("a mapping profile needs a name")
     stored, masked = _scrubbed(con, mapping, headers)
     sig = columns_signature(masked, mapping.kind)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM mapping_profiles WHERE name = ?", [name.strip()])
         con.execute("INSERT INTO mapping_profiles (name, kind, columns_signature, mapping, saved_by) "
                     "VALUES (?, ?, ?, ?, ?)",
@@ -618,10 +618,6 @@ def save_profile(con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping, pa
         audit.record(con, actor, "mapping_saved", name.strip(),
                      {"kind": mapping.kind, "columns": len(headers), "signature": sig})
         db.bump_data_version(con)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _scrubbed(con: duckdb.DuckDBPyConnection, mapping: Mapping, headers: list[str]) -> tuple[Mapping, list[str]]:
