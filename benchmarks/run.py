@@ -1,7 +1,8 @@
 """Benchmark: the executive overview's data calls against a pandas baseline.
 
-``python -m benchmarks.run`` (or ``make bench``) builds 1M- and 10M-response
-demo databases (cached in ``data/bench/``), then for each size times
+``python -m benchmarks.run`` (or ``make bench``) builds 1M-, 10M- and 100M-response
+demo databases (cached in ``data/bench/``; the 100M one takes about 10 minutes and 20 GB of memory
+to build, once), then for each size times
 
 * ``overview``: :func:`cx_metrics.overview.overview` for the default
   3-month period, compared with the previous period, monthly grain;
@@ -47,7 +48,7 @@ from cx_metrics import db, demo, kpis, overview, page_figures
 from cx_metrics.filters import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SIZES = (1_000_000, 10_000_000)
+DEFAULT_SIZES = (1_000_000, 10_000_000, 100_000_000)
 DEFAULT_OUT = ROOT / "benchmarks"
 DEFAULT_CACHE = ROOT / "data" / "bench"
 SEED = 42
@@ -637,7 +638,7 @@ def _sizes(text: str) -> list[int]:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES),
-                   help="CX response counts, comma-separated (default: 1000000,10000000)")
+                   help="CX response counts, comma-separated (default: 1000000,10000000,100000000)")
     p.add_argument("--repeat", type=int, default=5, help="timed runs per measure (default: 5)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT,
                    help="where results.json and results.md go (default: benchmarks/)")
