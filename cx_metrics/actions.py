@@ -125,8 +125,9 @@ def _addresses(kind, name) -> tuple[str | None, str | None]:
     return kind, _text("addresses", name)
 
 
-def _clean(fields: dict) -> dict:
-    """Every given field validated and normalised (a ValueError names the first bad one)."""
+def _clean(fields: dict, kpi: str | None = None) -> dict:
+    """Every given field validated and normalised (a ValueError names the first bad one). ``kpi``: the
+    action's KPI when ``fields`` has none (a target is checked against the KPI's range)."""
     out = {}
     for name in ("title", "owner"):
         if name in fields:
@@ -136,7 +137,7 @@ def _clean(fields: dict) -> dict:
     if "kpi" in fields:
         out["kpi"] = _kpi(fields["kpi"])
     if "target" in fields:
-        out["target"] = _target(out.get("kpi") or fields.get("_kpi"), fields["target"])
+        out["target"] = _target(out.get("kpi") or kpi, fields["target"])
     if "due" in fields:
         out["due"] = _due(fields["due"])
     if "status" in fields:
@@ -221,7 +222,7 @@ def update(con: duckdb.DuckDBPyConnection, user: access.User, action_id: int, **
         changes["addresses"] = current["addresses"]
     if changes.get("status") == "done" and "progress" not in changes:
         changes["progress"] = 100
-    new = _clean({**changes, "_kpi": changes.get("kpi", current["kpi"])})
+    new = _clean(changes, current["kpi"])
     diff = {k: [current[k], v] for k, v in new.items() if current[k] != v}
     if not diff:
         return {}

@@ -257,8 +257,9 @@ def voc_page(con, filters: Filters, compare: Compare, kind: str = "cx", all_comm
         figures.append(figure("theme_mentions", group, _month(r["period"]), {"value": r["mentions"],
                                                                              "n": r["mentions"]}, population))
     first = voc.verbatims(con, filters, kind, page_size=1 if all_comments else voc.PAGE_SIZE)
-    rows = (first.rows if not all_comments else
-            voc.verbatims(con, filters, kind, page_size=max(first.total, 1)).rows if first.total else pd.DataFrame())
+    rows = first.rows
+    if all_comments:  # the first call counted them; the second lists them all
+        rows = voc.verbatims(con, filters, kind, page_size=first.total).rows if first.total else pd.DataFrame()
     comments = []
     for r in rows.to_dict("records"):
         if employee:

@@ -18,6 +18,14 @@ APP = ROOT / "app.py"
 OVERVIEW_PAGE = "pages/overview.py"
 SETTINGS_PAGE = "pages/settings.py"
 TIMEOUT_S = 60
+#: [auth] secrets as st.login would read them, for sign-in tests (AppTest never contacts the provider).
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret",
+    "client_id": "dashboard",
+    "client_secret": "secret",
+    "server_metadata_url": "http://localhost:1/.well-known/openid-configuration",
+}
 
 #: What conftest's small EX group (7 responses, 4 respondents) would show if it
 #: were not suppressed, by hand: eNPS = (4 promoters - 2 detractors) / 7 * 100

@@ -10,15 +10,8 @@ from __future__ import annotations
 import pytest
 
 from cx_metrics import access, audit, kpis
-from pagetools import OVERVIEW_PAGE, SETTINGS_PAGE, with_con
+from pagetools import AUTH, OVERVIEW_PAGE, SETTINGS_PAGE, with_con
 
-AUTH = {  # what st.login would use; AppTest never contacts the provider
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "test-cookie-secret",
-    "client_id": "dashboard",
-    "client_secret": "secret",
-    "server_metadata_url": "http://localhost:1/.well-known/openid-configuration",
-}
 ROLES = access.dump_rules(access.RoleRules(
     default="none",
     users={"ceo@example.com": "viewer", "ana@example.com": "analyst", "root@example.com": "admin"},

@@ -11,17 +11,10 @@ from datetime import datetime
 import pytest
 
 from cx_metrics import access, audit, schedules
-from pagetools import rendered_text, with_con
+from pagetools import AUTH, rendered_text, with_con
 
 PAGE = "pages/boardpack.py"
 ANALYST = access.User("ana@example.com", "Ana", "analyst")
-AUTH = {  # what st.login would use; AppTest never contacts the provider
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "test-cookie-secret",
-    "client_id": "dashboard",
-    "client_secret": "secret",
-    "server_metadata_url": "http://localhost:1/.well-known/openid-configuration",
-}
 
 
 def page(make_app, path, **query):
