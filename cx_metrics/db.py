@@ -209,6 +209,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (7, "rollups: additive cells of customer responses by day and by month", rollup.SCHEMA_SQL),
+    (8, "rollups: comment counts, theme cells and the rated table drivers read", rollup.SCHEMA_V8_SQL),
 ]
 
 SCHEMA_VERSION = max(version for version, _, _ in MIGRATIONS)

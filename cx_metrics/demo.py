@@ -427,8 +427,8 @@ def build(
         for t in ("demo_cx", "demo_ex", "demo_um", "demo_templates"):
             con.execute(f"DROP TABLE {t}")
         ex_guard.refresh(con)  # the employee reporting cells every figure reads
-        rollup.refresh(con)  # the customer cells the KPIs read
         voc.score_missing(con)  # sentiment of each distinct comment, once
+        rollup.refresh(con)  # the customer cells the KPIs, themes and drivers read (after the sentiment)
         db.set_meta(con, "demo_seed", str(seed))
         db.set_meta(con, "as_of", AS_OF.isoformat())
         db.bump_data_version(con)

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config, ex_guard
+from . import config, ex_guard, rollup
 from .filters import Filters, date_bounds
 
 #: Outcome -> (table, column, kind).
@@ -42,6 +42,8 @@ OUTCOMES = {
     "engagement": (ex_guard.RATINGS, "engagement", "ex"),
 }
 MIN_RATINGS = 30
+#: Bootstrap resamples computed in one matrix product (memory: BATCH x answer patterns floats).
+BATCH = 50
 COLUMNS = ["attribute", "weight", "pct", "ci_low", "ci_high", "correlation", "performance", "n", "quadrant"]
 QUADRANTS = {
     (True, False): "fix first",
@@ -77,55 +79,81 @@ def pairwise_corr(values: np.ndarray, min_periods: int = 3) -> np.ndarray:
 
 
 class _Sums:
-    """Pairwise correlations from sums, for the data and for bootstrap resamples.
+    """Pairwise correlations from sums, for the data and for many bootstrap resamples at once.
 
-    Every sum over a pair's shared rows is a block of one matrix product of
-    [x, x^2, mask] and [x, mask] (x zero-filled), so a resample, given as
-    row counts, costs one product instead of a pass per pair.
+    Every sum over a pair's shared rows is a sum of per-row products: of x_i x_j, x_i m_j, x_i^2 m_j and
+    m_i m_j (x zero-filled, m its mask). The products are computed once; a resample, given as how many
+    times each row is drawn, is then one row of a matrix product with them, so a batch of resamples costs
+    one product. Without a missing value the masks are all 1 and far fewer products are needed.
     """
 
     def __init__(self, values: np.ndarray):
-        self.p = values.shape[1]
+        rows, self.p = values.shape
         mask = ~np.isnan(values)
         x = np.where(mask, values, 0.0)
-        m = mask.astype(float)
-        self.left = np.hstack([x, x * x, m]).T
-        self.right = np.hstack([x, m])
+        self.complete = bool(mask.all())
+
+        def pair(a, b):
+            return (a[:, :, None] * b[:, None, :]).reshape(rows, -1)
+
+        if self.complete:
+            self.terms = np.hstack([pair(x, x), x, x * x, np.ones((rows, 1))])
+        else:
+            m = mask.astype(float)
+            self.terms = np.hstack([pair(x, x), pair(x, m), pair(x * x, m), pair(m, m)])
 
     def corr(self, counts: np.ndarray | None = None, min_periods: int = 3) -> np.ndarray:
-        p, right = self.p, self.right
-        g = self.left @ (right if counts is None else right * counts[:, None])
-        sxy, sx, sxx, n = g[:p, :p], g[:p, p:], g[p:2 * p, p:], g[2 * p:, p:]
+        """The correlation matrix, each row counted ``counts`` times (once each without them)."""
+        counts = np.ones(len(self.terms)) if counts is None else counts
+        return self.corr_many(np.asarray(counts, dtype=float)[None, :], min_periods)[0]
+
+    def corr_many(self, counts: np.ndarray, min_periods: int = 3) -> np.ndarray:
+        """(B, p, p) correlation matrices for B resamples, ``counts`` (B, rows)."""
+        p, b = self.p, len(counts)
+        g = counts @ self.terms
+        if self.complete:
+            sxy = g[:, :p * p].reshape(b, p, p)
+            sx, sxx = (np.broadcast_to(g[:, k:k + p, None], (b, p, p)) for k in (p * p, p * p + p))
+            n = np.broadcast_to(g[:, -1, None, None], (b, p, p))
+        else:
+            sxy, sx, sxx, n = (g[:, k * p * p:(k + 1) * p * p].reshape(b, p, p) for k in range(4))
         with np.errstate(invalid="ignore", divide="ignore"):
             var = n * sxx - sx**2  # [i, j]: n^2 x variance of x_i over the rows shared with x_j
-            corr = (n * sxy - sx * sx.T) / np.sqrt(var * var.T)
+            corr = (n * sxy - sx * sx.transpose(0, 2, 1)) / np.sqrt(var * var.transpose(0, 2, 1))
         corr[n < min_periods] = np.nan
         return np.clip(corr, -1.0, 1.0)
 
 
 def ratings_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, outcome: str) -> pd.DataFrame:
-    """One row per response: the outcome and each attribute (score / scale_max), NaN where not rated.
+    """Each distinct answer pattern once: the outcome, each attribute (score / scale_max, NaN where not
+    rated) and ``weight``, how many responses gave that pattern. Patterns, not responses: a bootstrap of
+    respondents resamples them by weight, and there are fewer of them.
 
     Employee outcomes read the guard's ``ex_reporting_ratings`` (reporting cells of the people who
-    rated attributes), customer outcomes the responses and their ratings.
+    rated attributes); customer outcomes the rated table of :mod:`cx_metrics.rollup` (each customer
+    rating beside its response), or while that is stale the same join of ratings and responses.
     """
     table, column, kind = OUTCOMES[outcome]
     where, params = filters.where(table)
     if kind == "ex":
         cond, date_params = date_bounds(table, filters.start, filters.end)
-        sql = (f"SELECT rid AS response_id, any_value({column})::DOUBLE AS outcome, attribute, avg(score) AS score"
-               f" FROM {table} WHERE {cond} AND {where} AND {column} IS NOT NULL GROUP BY rid, attribute")
+        relation, key = table, "rid"
     else:
-        cond, date_params = date_bounds(table, filters.start, filters.end, "r.submitted_at")
-        sql = (f"SELECT r.response_id, any_value(r.{column})::DOUBLE AS outcome, a.attribute, avg(a.score) AS score"
-               f" FROM {table} r JOIN {ex_guard.customer_ratings()} a ON a.response_id = r.response_id"
-               f" WHERE {cond} AND {where} AND r.{column} IS NOT NULL GROUP BY r.response_id, a.attribute")
-    long = con.execute(sql, [*date_params, *params]).df()
-    if long.empty:
-        return pd.DataFrame(columns=["outcome"])
-    wide = long.pivot(index="response_id", columns="attribute", values="score")
-    wide.insert(0, "outcome", long.groupby("response_id")["outcome"].first())
-    return wide.reset_index(drop=True)
+        cond, date_params = date_bounds(table, filters.start, filters.end, "day")
+        relation = rollup.RATED if rollup.usable(con) else f"({rollup.rated_select()})"
+        key = "source, response_id"
+    scope = f"FROM {relation} WHERE {cond} AND {where} AND {column} IS NOT NULL"
+    args = [*date_params, *params]
+    attributes = [a for (a,) in con.execute(f"SELECT DISTINCT attribute {scope} ORDER BY 1", args).fetchall()]
+    if not attributes:
+        return pd.DataFrame(columns=["outcome", "weight"])
+    names = [f"a{i}" for i in range(len(attributes))]
+    pivot = ", ".join(f"avg(score) FILTER (WHERE attribute = ?) AS {name}" for name in names)
+    frame = con.execute(
+        f"SELECT outcome, {', '.join(names)}, count(*) AS weight FROM (SELECT any_value({column})::DOUBLE AS"
+        f" outcome, {pivot} {scope} GROUP BY {key}) GROUP BY ALL ORDER BY ALL", [*attributes, *args]).df()
+    frame.columns = ["outcome", *attributes, "weight"]
+    return frame
 
 
 @dataclass(frozen=True)
@@ -172,33 +200,43 @@ def drivers(
 
 def analyse(frame: pd.DataFrame, outcome: str, missing: str = "pairwise", boot: int = 200, seed: int = 42,
             min_n: int = MIN_RATINGS) -> Drivers:
-    """:func:`drivers` on a ready matrix (column ``outcome`` + one column per attribute)."""
+    """:func:`drivers` on a ready matrix: column ``outcome``, one column per attribute, and optionally
+    ``weight``, how many responses each row stands for (one each without it)."""
     columns = COLUMNS
-    counts = frame.drop(columns="outcome").notna().sum()
+    counts = frame.drop(columns=["outcome", "weight"], errors="ignore")
+    w = frame["weight"].to_numpy(dtype=np.int64) if "weight" in frame else np.ones(len(frame), dtype=np.int64)
+    counts = counts.notna().mul(w, axis=0).sum()
     excluded = sorted(counts[counts < min_n].index)
     keep = [a for a in counts.index if a not in excluded]
     data = frame[keep + ["outcome"]]
-    used = data.dropna() if missing == "complete" else data
-    n = len(used)
+    if missing == "complete":  # every figure from the responses that rated every attribute
+        w = w[data.notna().all(axis=1).to_numpy()]
+        data = data.dropna()
+    n = int(w.sum())
     if len(keep) < 2 or n < min_n:
         note = f"Too few responses with ratings ({n}) for a driver analysis; at least {min_n} are needed."
         return Drivers(outcome, pd.DataFrame(columns=columns), None, n, missing, excluded, note)
-    # Complete cases: every figure from the responses that rated every attribute.
-    values = used.to_numpy(dtype=float)
+    values = data.to_numpy(dtype=float)
     sums = _Sums(values)
-    corr = sums.corr()
+    corr = sums.corr(w)
     weights = relative_weights(corr)
-    rng = np.random.default_rng(seed)  # resamples of respondents, as row counts
-    draws = np.array([relative_weights(sums.corr(np.bincount(rng.integers(0, n, n), minlength=n)))
-                      for _ in range(boot)])
+    # A resample of n respondents, as how many times each row (pattern) is drawn; BATCH at a time.
+    rng, rows = np.random.default_rng(seed), np.repeat(np.arange(len(w)), w)
+    draws = np.empty((boot, len(keep)))
+    for first in range(0, boot, BATCH):
+        counts = np.array([np.bincount(rows[rng.integers(0, n, n)], minlength=len(w))
+                           for _ in range(min(BATCH, boot - first))], dtype=float)
+        for i, matrix in enumerate(sums.corr_many(counts), start=first):
+            draws[i] = relative_weights(matrix)
     with np.errstate(invalid="ignore"):
         lo, hi = np.nanpercentile(draws, [2.5, 97.5], axis=0) if boot else (weights * np.nan,) * 2
     r2 = float(weights.sum())
+    rated = (~np.isnan(values[:, :-1]) * w[:, None]).sum(axis=0)
     table = pd.DataFrame({
         "attribute": keep, "weight": weights, "pct": 100 * weights / r2 if r2 > 0 else np.nan,
         "ci_low": lo, "ci_high": hi, "correlation": corr[:-1, -1],
-        "performance": 100 * np.nanmean(values[:, :-1], axis=0),
-        "n": (~np.isnan(values[:, :-1])).sum(axis=0),
+        "performance": 100 * np.nansum(values[:, :-1] * w[:, None], axis=0) / rated,
+        "n": rated.astype(int),
     })
     important = table["weight"] >= table["weight"].mean()
     good = table["performance"] >= table["performance"].mean()

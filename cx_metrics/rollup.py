@@ -33,6 +33,8 @@ from collections.abc import Iterable
 
 import duckdb
 
+from . import taxonomy
+from .sentiment import NEGATIVE
 from .txn import transaction
 
 DAY = "cx_rollup_day"
@@ -68,8 +70,39 @@ EX_MEASURES = {
     "engagement__n": "count(engagement)", "engagement__k": "count_if(engagement >= 4)",
     "satisfaction__n": "count(satisfaction)", "satisfaction__k": "count_if(satisfaction >= 4)",
 }
+#: Per cell, the responses with a comment: what a theme's share of comments is a share of.
+COMMENTS = "count_if(comment IS NOT NULL AND trim(comment) <> '')"
+#: Theme cells (one per cell table, with a ``theme`` column): over the customer comments of a cell that
+#: mention a theme, the mentions, their sentiment (count, sum in millionths, negatives) and the NPS
+#: answers of the responses that wrote them. Rows: the matches of :func:`_matched`.
+THEME_MEASURES = {
+    "mentions": "count(*)", "sentiment_n": "count(compound)",
+    "sentiment_s": "sum(round(compound * 1000000)::BIGINT)", "negative": f"count_if(compound <= {NEGATIVE})",
+    "nps__n": "count(nps)", "nps__k": "count_if(nps >= 9)", "nps__d": "count_if(nps <= 6)",
+}
+#: The customer ratings, each beside its response's day, dimensions and outcomes: what a driver analysis
+#: reads (a filtered scan instead of a join of millions of responses with millions of ratings). Every
+#: customer rating has a row; one whose response is missing has a NULL day, so no period holds it.
+RATED = "cx_rated"
+
+
+def rated_select(where: str = "") -> str:
+    """SQL for the rated table's rows: every customer rating, or with ``where`` (a condition on
+    ``cx_responses``) the ratings of the responses matching it (its parameters are needed twice)."""
+    responses, ratings = "cx_responses", ""
+    if where:
+        responses = f"(SELECT * FROM cx_responses WHERE {where})"
+        ratings = f" AND (a.source, a.response_id) IN (SELECT source, response_id FROM cx_responses WHERE {where})"
+    return ("SELECT r.submitted_at::DATE AS day, r.business_unit, r.region, r.channel, r.segment,"
+            " r.journey_stage, a.source, a.response_id, r.nps, r.csat, a.attribute,"
+            " a.score / nullif(a.scale_max, 0) AS score"
+            f" FROM attribute_ratings a LEFT JOIN {responses} r"
+            " ON r.response_id = a.response_id AND r.source IS NOT DISTINCT FROM a.source"
+            f" WHERE a.kind = 'cx' AND a.score IS NOT NULL{ratings}")
+
+
 #: Bumped when the cells' definition changes, so stored cells are rebuilt.
-RULE_VERSION = 2
+RULE_VERSION = 3
 _META = "cx_rollup"
 
 
@@ -84,6 +117,23 @@ SCHEMA_SQL = ("\n".join(_ddl(c.table, c.grain, c.dims) for c in CELLS) + "\n"
               + ", ".join(f"{m} BIGINT" for m in EX_MEASURES) + ");")
 
 
+def themes_table(cells: Cells) -> str:
+    """The theme cells beside ``cells``: the same time grain and dimensions, and a theme."""
+    return f"{cells.table}_themes"
+
+
+#: Migration 8: comment counts in the cells, the theme cells and the rated table (filled by
+#: :func:`ensure_fresh`, as the rule version changed).
+SCHEMA_V8_SQL = "\n".join(
+    [f"ALTER TABLE {c.table} ADD COLUMN comments BIGINT;" for c in CELLS]
+    + [f"CREATE TABLE {themes_table(c)} ({c.grain} DATE, {', '.join(f'{d} VARCHAR' for d in c.dims)},"
+       f" theme VARCHAR, " + ", ".join(f"{m} {'HUGEINT' if m == 'sentiment_s' else 'BIGINT'}"
+                                       for m in THEME_MEASURES) + ");" for c in CELLS]
+    + [f"CREATE TABLE {RATED} (day DATE, business_unit VARCHAR, region VARCHAR, channel VARCHAR,"
+       " segment VARCHAR, journey_stage VARCHAR, source VARCHAR, response_id VARCHAR, nps TINYINT,"
+       " csat TINYINT, attribute VARCHAR, score DOUBLE);"])
+
+
 def refresh_ex(con: duckdb.DuckDBPyConnection, reporting: str) -> None:
     """Rebuild the employee cells from the anonymity guard's ``reporting`` table (each response labelled
     by its reporting cell). Called by :func:`cx_metrics.ex_guard.refresh` in the same transaction, so the
@@ -95,25 +145,84 @@ def refresh_ex(con: duckdb.DuckDBPyConnection, reporting: str) -> None:
                 + f" FROM {reporting} GROUP BY month, {keys}")
 
 
-def _insert(table: str, time_expr: str, dims: tuple[str, ...], where: str) -> str:
-    aggs = ", ".join(f"{e} AS {n}" for n, e in MEASURES.items())
-    keys = ", ".join(dims)
-    return (f"INSERT INTO {table} SELECT {time_expr} AS t, {keys}, count(*) AS responses, {aggs}"
-            f" FROM cx_responses WHERE {where} GROUP BY t, {keys}")
+def _columns(cells: Cells) -> list[str]:
+    return [cells.grain, *cells.dims, "responses", *MEASURES, "comments"]
+
+
+def _sums(sign: int, where: str) -> str:
+    """The select list of every cell measure over the rows matching ``where`` (times ``sign``)."""
+    return (f"{sign} * count(*) AS responses, " + ", ".join(f"{sign} * {e} AS {m}" for m, e in MEASURES.items())
+            + f", {sign} * {COMMENTS} AS comments FROM cx_responses WHERE {where}")
+
+
+def _matched(con: duckdb.DuckDBPyConnection, where: str, params: list) -> None:
+    """``_theme_rows``: the theme cell measures of the rows matching ``where``, by day, all five dimensions
+    and theme (each distinct comment matched once against the taxonomy's patterns)."""
+    patterns = taxonomy.theme_patterns(con, "cx")
+    found, found_params = taxonomy.matches(patterns, "comments")
+    keys = ", ".join(MONTH_DIMS)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _theme_rows AS
+            WITH rows AS (SELECT submitted_at::DATE AS day, {keys}, comment, nps FROM cx_responses
+                          WHERE ({where}) AND comment IS NOT NULL AND trim(comment) <> ''),
+                 comments AS (SELECT DISTINCT comment FROM rows),
+                 hits AS (SELECT m.comment, m.theme, s.compound FROM ({found}) m
+                          LEFT JOIN comment_sentiment s ON s.comment_hash = md5(m.comment))
+            SELECT day, {keys}, theme, """ + ", ".join(f"{e} AS {m}" for m, e in THEME_MEASURES.items())
+        + " FROM rows JOIN hits USING (comment) WHERE day IS NOT NULL GROUP BY ALL", [*params, *found_params])
+
+
+def _theme_cells(cells: Cells, sign: int) -> str:
+    """The select list of ``cells``' theme cells from ``_theme_rows`` (times ``sign``)."""
+    keys = ", ".join(cells.dims)
+    time = "day" if cells.grain == "day" else "date_trunc('month', day)::DATE"
+    return (f"SELECT {time} AS t, {keys}, theme, " + ", ".join(f"{sign} * sum({m}) AS {m}" for m in THEME_MEASURES)
+            + f" FROM _theme_rows GROUP BY t, {keys}, theme")
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild every cell from ``cx_responses`` (the demo build, and :func:`ensure_fresh`)."""
+    """Rebuild every cell, theme cell and the rated table from the rows (the demo build, and
+    :func:`ensure_fresh`). Call it after the comments' sentiment is scored (``voc.score_missing``)."""
     for cells in CELLS:
+        keys = ", ".join(cells.dims)
         con.execute(f"DELETE FROM {cells.table}")
-        con.execute(_insert(cells.table, cells.time_expr, cells.dims, "submitted_at IS NOT NULL"))
+        con.execute(f"INSERT INTO {cells.table} ({', '.join(_columns(cells))}) SELECT {cells.time_expr} AS t, "
+                    f"{keys}, {_sums(1, 'submitted_at IS NOT NULL')} GROUP BY t, {keys}")
+    refresh_themes(con)
+    con.execute(f"DELETE FROM {RATED}")
+    con.execute(f"INSERT INTO {RATED} {rated_select()}")
     con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [_META, _fingerprint(con)])
 
 
+def refresh_themes(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the theme cells: after the taxonomy changed, or comments got their sentiment late."""
+    _matched(con, "TRUE", [])
+    for cells in CELLS:
+        con.execute(f"DELETE FROM {themes_table(cells)}")
+        con.execute(f"INSERT INTO {themes_table(cells)} {_theme_cells(cells, 1)}")
+    con.execute("DROP TABLE _theme_rows")
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str, time: str, keys: list[str], measures: dict[str, str]) -> None:
+    """Add the cells of ``_delta`` (columns t, ``keys``, ``measures``) to ``table``: the touched days' or months'
+    cells are summed with the delta's and written back; cells left with nothing go (the first measure is 0)."""
+    names = ", ".join(keys)
+    first = next(iter(measures))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS SELECT t, {names}, "
+                + ", ".join(f"sum({m})::{kind} AS {m}" for m, kind in measures.items())
+                + f" FROM (SELECT {time} AS t, {names}, {', '.join(measures)} FROM {table}"
+                f" WHERE {time} IN (SELECT DISTINCT t FROM _delta)"
+                f" UNION ALL SELECT t, {names}, {', '.join(measures)} FROM _delta)"
+                f" GROUP BY t, {names} HAVING sum({first}) <> 0")
+    con.execute(f"DELETE FROM {table} WHERE {time} IN (SELECT DISTINCT t FROM _delta)")
+    con.execute(f"INSERT INTO {table} ({time}, {names}, {', '.join(measures)}) SELECT * FROM _merged")
+
+
 def add(con: duckdb.DuckDBPyConnection, where: str, params: list, sign: int = 1) -> int:
-    """Add (``sign`` 1) or take away (-1) the ``cx_responses`` rows matching ``where`` to every cell, and
-    to the fingerprint; returns how many rows. Call it in the transaction that changes the rows: after
-    inserting them, or before deleting them.
+    """Add (``sign`` 1) or take away (-1) the ``cx_responses`` rows matching ``where`` to every cell, theme
+    cell and the rated table, and to the fingerprint; returns how many rows. Call it in the transaction that
+    changes the rows: after inserting them (and their ratings, and scoring their comments), or before
+    deleting them.
 
     The cells are sums, so a load costs what its own rows cost, whatever the database holds: the rows'
     sums are merged into the cells of the days they touch, and cells left with no response go.
@@ -124,29 +233,32 @@ def add(con: duckdb.DuckDBPyConnection, where: str, params: list, sign: int = 1)
                             params).fetchone()
     if not n:
         return 0
-    measures = ["responses", *MEASURES]
-    for cells in CELLS:
-        keys = ", ".join(cells.dims)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT {cells.time_expr} AS t, {keys}, "
-                    f"{sign} * count(*) AS responses, "
-                    + ", ".join(f"{sign} * {e} AS {m}" for m, e in MEASURES.items())
-                    + f" FROM cx_responses WHERE {where} GROUP BY t, {keys}", params)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_merged AS SELECT t, {keys}, "
-                    + ", ".join(f"sum({m})::{_TYPES.get(m, 'BIGINT')} AS {m}" for m in measures)
-                    + f" FROM (SELECT {cells.grain} AS t, {keys}, {', '.join(measures)} FROM {cells.table}"
-                    f" WHERE {cells.grain} IN (SELECT DISTINCT t FROM _rollup_delta)"
-                    f" UNION ALL SELECT * FROM _rollup_delta) GROUP BY t, {keys} HAVING sum(responses) <> 0")
-        con.execute(f"DELETE FROM {cells.table} WHERE {cells.grain} IN (SELECT DISTINCT t FROM _rollup_delta)")
-        con.execute(f"INSERT INTO {cells.table} SELECT * FROM _rollup_merged")
-    con.execute("DROP TABLE _rollup_delta")
-    con.execute("DROP TABLE _rollup_merged")
     stored = _stored(con)
-    if stored and stored.startswith(f"v{RULE_VERSION}:"):
-        _, count, total = stored.split(":")
-        fingerprint = f"v{RULE_VERSION}:{int(count) + sign * n}:{int(total) + sign * int(digest)}"
-    else:  # cells of an older rule: rebuild them all
+    if not (stored and stored.startswith(f"v{RULE_VERSION}:")):  # cells of an older rule: rebuild them all
         refresh(con)
         return n
+    types = {"responses": "BIGINT", **{m: _TYPES.get(m, "BIGINT") for m in MEASURES}, "comments": "BIGINT"}
+    for cells in CELLS:
+        keys = ", ".join(cells.dims)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS SELECT {cells.time_expr} AS t, {keys}, "
+                    f"{_sums(sign, where)} GROUP BY t, {keys}", params)
+        _merge(con, cells.table, cells.grain, list(cells.dims), types)
+    _matched(con, where, params)
+    theme_types = {m: "HUGEINT" if m == "sentiment_s" else "BIGINT" for m in THEME_MEASURES}
+    for cells in CELLS:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS {_theme_cells(cells, sign)}")
+        _merge(con, themes_table(cells), cells.grain, [*cells.dims, "theme"], theme_types)
+    for table in ("_delta", "_merged", "_theme_rows"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    before = con.execute(f"SELECT count(*) FROM {RATED}").fetchone()[0]
+    if sign == 1:
+        con.execute(f"INSERT INTO {RATED} {rated_select(where)}", [*params, *params])
+    else:
+        con.execute(f"DELETE FROM {RATED} WHERE (source, response_id) IN"
+                    f" (SELECT source, response_id FROM cx_responses WHERE {where})", params)
+    rated = con.execute(f"SELECT count(*) FROM {RATED}").fetchone()[0] - before
+    _, count, ratings, total = stored.split(":")
+    fingerprint = f"v{RULE_VERSION}:{int(count) + sign * n}:{int(ratings) + rated}:{int(total) + sign * int(digest)}"
     con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [_META, fingerprint])
     return n
 
@@ -159,10 +271,15 @@ def _count(con: duckdb.DuckDBPyConnection) -> int:
 _ROW_HASH = "hash(submitted_at, business_unit, region, channel, segment, journey_stage, nps, csat, ces)"
 
 
+#: The customer ratings the rated table holds (a rating without a score is not counted).
+_RATINGS = "SELECT count(*) FROM attribute_ratings WHERE kind = 'cx' AND score IS NOT NULL"
+
+
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """The rule, the row count and the sum of the rows' hashes: what the cells were built from."""
+    """The rule, the row and rating counts and the sum of the rows' hashes: what the cells were built from."""
     count, digest = con.execute(f"SELECT count(*), coalesce(sum({_ROW_HASH}), 0) FROM cx_responses").fetchone()
-    return f"v{RULE_VERSION}:{count}:{digest}"
+    ratings = con.execute(_RATINGS).fetchone()[0]
+    return f"v{RULE_VERSION}:{count}:{ratings}:{digest}"
 
 
 def _stored(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -182,11 +299,11 @@ def usable(con: duckdb.DuckDBPyConnection) -> bool:
     writable connection opens, as :func:`cx_metrics.ex_guard.ensure_fresh` does for employee rows.)
     """
     try:  # one statement: every query asks
-        stored, count = con.execute(f"SELECT (SELECT value FROM meta WHERE key = '{_META}'),"
-                                    " (SELECT count(*) FROM cx_responses)").fetchone()
+        stored, count, ratings = con.execute(f"SELECT (SELECT value FROM meta WHERE key = '{_META}'),"
+                                             f" (SELECT count(*) FROM cx_responses), ({_RATINGS})").fetchone()
     except duckdb.CatalogException:  # a database older than the rollups
         return False
-    return bool(stored) and stored.startswith(f"v{RULE_VERSION}:{count}:")
+    return bool(stored) and stored.startswith(f"v{RULE_VERSION}:{count}:{ratings}:")
 
 
 def ensure_fresh(con: duckdb.DuckDBPyConnection) -> bool:
@@ -205,6 +322,16 @@ def ex_usable(con: duckdb.DuckDBPyConnection) -> bool:
         return con.execute(f"SELECT EXISTS (SELECT 1 FROM {EX})").fetchone()[0]
     except duckdb.CatalogException:
         return False
+
+
+def theme_source(needed: Iterable[str], whole_months: bool) -> tuple[str, str, str] | None:
+    """(cell table, its theme cells, their time column) of the smallest cells that can answer a theme
+    query reading columns ``needed``, or None for the rows (as :func:`source`)."""
+    found = source(needed, whole_months)
+    if found is None:
+        return None
+    cells = next(c for c in CELLS if c.table == found[0])
+    return cells.table, themes_table(cells), cells.grain
 
 
 def source(needed: Iterable[str], whole_months: bool) -> tuple[str, str] | None:

@@ -34,3 +34,27 @@ def seed_sql() -> str:
     values = ", ".join(f"({q(k)}, {q(t)}, {q(w)})" for k, themes in DEFAULT_THEMES.items()
                        for t, words in themes.items() for w in words)
     return f"INSERT INTO themes (kind, theme, keyword) VALUES {values};"
+
+
+def theme_patterns(con, kind: str) -> dict[str, str]:
+    """Theme -> one word-start regular expression of its keywords, from the ``themes`` table.
+
+    A comment mentions a keyword when a word starts with it ("deliver" finds
+    "delivery", "app" not "happy"). Each pattern is then bound as a parameter,
+    a constant for the query, so DuckDB compiles it once; a pattern taken from
+    a joined column would be compiled again for every comment (40 times
+    slower on 75k comments).
+    """
+    return dict(con.execute(
+        "SELECT theme, '\\b(' || string_agg(regexp_escape(keyword), '|' ORDER BY keyword) || ')'"
+        " FROM themes WHERE kind = ? GROUP BY theme ORDER BY theme", [kind]).fetchall())
+
+
+def matches(patterns: dict[str, str], comments: str) -> tuple[str, list]:
+    """SQL for (comment, theme): each row of the relation ``comments`` (a column ``comment``) that
+    mentions each theme of ``patterns``, with its parameters. Run it over distinct comments."""
+    if not patterns:
+        return "SELECT NULL::VARCHAR AS comment, NULL::VARCHAR AS theme WHERE FALSE", []
+    sql = " UNION ALL ".join(f"SELECT comment, ?::VARCHAR AS theme FROM {comments}"
+                             " WHERE regexp_matches(lower(comment), ?)" for _ in patterns)
+    return sql, [x for item in patterns.items() for x in item]

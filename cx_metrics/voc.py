@@ -1,9 +1,13 @@
 """Voice of the customer (and of employees): themes, sentiment and verbatims.
 
 * **Themes** come from an editable taxonomy in DuckDB (``themes``: kind,
-  theme, keyword). A comment mentions a theme when it contains one of the
-  theme's keywords (case-insensitive); matching is one SQL join, never a
-  Python loop over comments. :data:`DEFAULT_THEMES` seeds it.
+  theme, keyword). A comment mentions a theme when a word of it starts with
+  one of the theme's keywords (case-insensitive); matching is SQL, one
+  regular expression per theme over the distinct comments, never a Python
+  loop over comments. :data:`DEFAULT_THEMES` seeds it. Customer theme
+  figures read the theme cells of :mod:`cx_metrics.rollup` (each comment
+  matched once, when it is loaded or the taxonomy is saved) whenever they
+  can answer, and the comments otherwise; both give the same counts.
 * **Sentiment** is :mod:`cx_metrics.sentiment`'s score (-1..1): lexicons and
   rules for service language in English, German, French and Spanish, the
   language detected per comment, offline. It is computed once per distinct
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import audit, db, ex_guard, stats
+from . import audit, db, ex_guard, rollup, stats, taxonomy as tax
 from .filters import TABLES as DATES, Filters, date_bounds
 from .txn import transaction
 
@@ -66,6 +70,8 @@ def save_taxonomy(con: duckdb.DuckDBPyConnection, kind: str, table: pd.DataFrame
         before = taxonomy(con, kind).to_dict("records")
         con.execute("DELETE FROM themes WHERE kind = ?", [_check_kind(kind)])
         con.executemany("INSERT INTO themes VALUES (?, ?, ?)", rows)
+        if kind == "cx":
+            rollup.refresh_themes(con)  # every comment matched again, in the save's transaction
         audit.record(con, actor, "themes_saved", f"themes:{kind}",
                      {"before": before, "after": taxonomy(con, kind).to_dict("records")}, rows=len(rows))
         db.bump_data_version(con)
@@ -75,7 +81,9 @@ def save_taxonomy(con: duckdb.DuckDBPyConnection, kind: str, table: pd.DataFrame
 def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) -> int:
     """Score every distinct comment that has no sentiment yet (customer comments of ``upload_id``,
     or of all data, and the employee comments the guard publishes); returns how many were scored.
-    Call it after :func:`cx_metrics.ex_guard.refresh`."""
+    Call it after :func:`cx_metrics.ex_guard.refresh` and before :func:`cx_metrics.rollup.add` (or
+    :func:`~cx_metrics.rollup.refresh`): the theme cells hold the sentiment of the comments they count.
+    Without ``upload_id`` it rebuilds theme cells already built, when it scored a comment they count."""
     from . import sentiment
 
     scope = "upload_id = ?" if upload_id else "TRUE"
@@ -95,6 +103,9 @@ def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) 
         con.execute("INSERT INTO comment_sentiment SELECT md5(comment), compound FROM _scored")
     finally:
         con.unregister("_scored")
+    if upload_id is None and con.execute(f"SELECT EXISTS (SELECT 1 FROM {rollup.themes_table(rollup.CELLS[1])})"
+                                         ).fetchone()[0]:
+        rollup.refresh_themes(con)
     return len(scored)
 
 
@@ -111,19 +122,12 @@ def _date(kind: str) -> str:
 
 
 def theme_patterns(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, str]:
-    """Theme -> one word-start regular expression of its keywords, from the taxonomy.
-
-    Each pattern is then bound as a parameter, a constant for the query, so
-    DuckDB compiles it once; a pattern taken from a joined column would be
-    compiled again for every comment (40 times slower on 75k comments).
-    """
-    return dict(con.execute(
-        "SELECT theme, '\\b(' || string_agg(regexp_escape(keyword), '|' ORDER BY keyword) || ')'"
-        " FROM themes WHERE kind = ? GROUP BY theme ORDER BY theme", [_check_kind(kind)]).fetchall())
+    """Theme -> one word-start regular expression of its keywords (:func:`cx_metrics.taxonomy.theme_patterns`)."""
+    return tax.theme_patterns(con, _check_kind(kind))
 
 
 def _mentions(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters) -> tuple[str, list]:
-    """SQL for (response_id, theme, score, compound, submitted_at): each comment mentioning each theme.
+    """SQL for (response_id, theme, nps, compound, submitted_at): each comment mentioning each theme.
 
     Themes are matched once per distinct comment (one regular expression per
     theme), then joined back to the responses, so repeated comments cost nothing.
@@ -132,20 +136,71 @@ def _mentions(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters) -> tu
     """
     cond, params = _scope(kind, filters)
     score = "r.nps" if kind == "cx" else "NULL::TINYINT"
-    patterns = theme_patterns(con, kind)
-    matches = " UNION ALL ".join(
-        "SELECT comment, ?::VARCHAR AS theme FROM comments WHERE regexp_matches(lower(comment), ?)" for _ in patterns
-    ) or "SELECT NULL::VARCHAR AS comment, NULL::VARCHAR AS theme WHERE FALSE"
+    found, found_params = tax.matches(theme_patterns(con, kind), "comments")
     sql = (
-        f"WITH scope AS (SELECT r.response_id, r.comment, {score} AS score, r.{_date(kind)} AS submitted_at"
+        f"WITH scope AS (SELECT r.response_id, r.comment, {score} AS nps, r.{_date(kind)} AS submitted_at"
         f"                FROM {TABLES[kind]} r WHERE {cond}),"
         f" comments AS (SELECT DISTINCT comment FROM scope),"
-        f" hits AS (SELECT m.comment, m.theme, s.compound FROM ({matches}) m"
+        f" hits AS (SELECT m.comment, m.theme, s.compound FROM ({found}) m"
         f"          LEFT JOIN comment_sentiment s ON s.comment_hash = md5(m.comment))"
-        f" SELECT scope.response_id, hits.theme, scope.score, hits.compound, scope.submitted_at"
+        f" SELECT scope.response_id, hits.theme, scope.nps, hits.compound, scope.submitted_at"
         f" FROM scope JOIN hits USING (comment)"
     )
-    return sql, [*params, *(x for item in patterns.items() for x in item)]
+    return sql, [*params, *found_params]
+
+
+def _cells(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters) -> tuple[str, str, str] | None:
+    """(cell table, theme cells, time column) that answer ``kind``'s themes over ``filters`` (by month
+    too), or None: employee comments, filters or days the cells lack, or stale cells."""
+    if kind != "cx" or filters.unsupported("cx_responses"):
+        return None
+    found = rollup.theme_source(filters.active(), filters.calendar_months() is not None)
+    return found if found and rollup.usable(con) else None
+
+
+#: Per theme: the sums every theme figure is computed from (:data:`cx_metrics.rollup.THEME_MEASURES`).
+_SUMS = ", ".join(f"sum({m})::DOUBLE AS {m}" for m in rollup.THEME_MEASURES)
+
+
+def _theme_sums(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters, by_month: bool = False
+                ) -> pd.DataFrame:
+    """Per theme (and month): :data:`cx_metrics.rollup.THEME_MEASURES` summed, from the theme cells
+    when they can answer, else from the comments (the same counts)."""
+    month = ", date_trunc('month', {t})::DATE AS period" if by_month else ""
+    found = _cells(con, kind, filters)
+    if found:
+        _, themes_table, time = found
+        where, params = filters.where("cx_responses")
+        cond, date_params = date_bounds("cx_responses", filters.start, filters.end, time)
+        return con.execute(f"SELECT theme{month.format(t=time)}, {_SUMS} FROM {themes_table}"
+                           f" WHERE {cond} AND {where} GROUP BY ALL", [*date_params, *params]).df()
+    sql, params = _mentions(con, kind, filters)
+    measures = ", ".join(f"{e}::DOUBLE AS {m}" for m, e in rollup.THEME_MEASURES.items())
+    return con.execute(f"SELECT theme{month.format(t='submitted_at')}, {measures} FROM ({sql}) GROUP BY ALL",
+                       params).df()
+
+
+def _comment_count(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters) -> int:
+    """How many comments ``filters`` hold (the cells' count when they can answer)."""
+    found = _cells(con, kind, filters)
+    if found:
+        table, _, time = found
+        where, params = filters.where("cx_responses")
+        cond, date_params = date_bounds("cx_responses", filters.start, filters.end, time)
+        return int(con.execute(f"SELECT coalesce(sum(comments), 0) FROM {table} WHERE {cond} AND {where}",
+                               [*date_params, *params]).fetchone()[0])
+    cond, params = _scope(kind, filters)
+    return int(con.execute(f"SELECT count(*) FROM {TABLES[kind]} r WHERE {cond}", params).fetchone()[0])
+
+
+def _figures(sums: pd.DataFrame) -> pd.DataFrame:
+    """mentions, sentiment (mean score), negative_pct and score (NPS of the comments) from the sums."""
+    out = sums.drop(columns=list(rollup.THEME_MEASURES))
+    out["mentions"] = sums["mentions"].astype(int)
+    out["sentiment"] = sums["sentiment_s"] / 1e6 / sums["sentiment_n"].where(sums["sentiment_n"] > 0)
+    out["negative_pct"] = 100.0 * sums["negative"] / sums["mentions"]
+    out["score"] = 100.0 * (sums["nps__k"] - sums["nps__d"]) / sums["nps__n"].where(sums["nps__n"] > 0)
+    return out
 
 
 THEME_COLUMNS = ["theme", "mentions", "share_pct", "sentiment", "negative_pct", "score", "previous_mentions",
@@ -162,19 +217,9 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
     from the guard's comment cells, and their score is always null.
     """
     other = filters.comparison(compare)
-    rows = {}
-    for label, f in (("now", filters), ("before", other)):
-        sql, params = _mentions(con, kind, f)
-        cond, cparams = _scope(kind, f)
-        total = con.execute(f"SELECT count(*) FROM {TABLES[kind]} r WHERE {cond}", cparams).fetchone()[0]
-        data = con.execute(
-            f"""SELECT theme, count(*) AS mentions, avg(compound) AS sentiment,
-                       100.0 * count_if(compound <= {NEGATIVE}) / count(*) AS negative_pct,
-                       100.0 * (count_if(score >= 9) - count_if(score <= 6)) / nullif(count(score), 0) AS score
-                FROM ({sql}) GROUP BY theme""", params).df()
-        rows[label] = (data.set_index("theme"), total)
-    now, total = rows["now"]
-    before, total_before = rows["before"]
+    now = _figures(_theme_sums(con, kind, filters)).set_index("theme")
+    before = _theme_sums(con, kind, other).set_index("theme")
+    total, total_before = _comment_count(con, kind, filters), _comment_count(con, kind, other)
     out = []
     for theme in sorted(set(now.index)):
         m = int(now.loc[theme, "mentions"])
@@ -194,10 +239,9 @@ def themes(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx", c
 
 def theme_trend(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "cx") -> pd.DataFrame:
     """Mentions and mean sentiment per theme and month: theme, period, mentions, sentiment."""
-    sql, params = _mentions(con, kind, filters)
-    return con.execute(
-        f"SELECT theme, date_trunc('month', submitted_at)::DATE AS period, count(*) AS mentions,"
-        f" avg(compound) AS sentiment FROM ({sql}) GROUP BY ALL ORDER BY period, theme", params).df()
+    trend = _figures(_theme_sums(con, kind, filters, by_month=True))
+    return (trend[["theme", "period", "mentions", "sentiment"]].sort_values(["period", "theme"])
+            .reset_index(drop=True))
 
 
 @dataclass(frozen=True)

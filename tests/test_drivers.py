@@ -229,3 +229,41 @@ def test_airline_top_drivers_are_reproduced(airline):
     assert d.table["attribute"].iloc[-1] == "Gate Location"
     again = drivers.analyse(airline, "satisfied", "complete", boot=200, seed=42)
     pd.testing.assert_frame_equal(d.table, again.table)  # stable across runs with the same seed
+
+
+@pytest.mark.parametrize("missing", ["pairwise", "complete"])
+@pytest.mark.parametrize("gaps", [0.0, 0.15])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_answer_patterns_with_weights_give_the_analysis_of_the_responses_one_by_one(missing, gaps, seed):
+    # ratings_matrix returns each distinct answer pattern once with its weight. The analysis, its
+    # bootstrap included, must be that of the responses one by one: resampling n respondents and
+    # counting their patterns is resampling the patterns by weight.
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, 6, size=(2000, 3)).astype(float) / 5  # 5-point scales: patterns repeat
+    x[rng.random(x.shape) < gaps] = np.nan
+    y = np.clip(np.round(np.nan_to_num(x, nan=0.6) @ [6, 4, 2] + rng.normal(0, 1.5, 2000)), 0, 10)
+    frame = pd.DataFrame(x, columns=list("abc")).assign(outcome=y)
+    patterns = frame.groupby(list(frame.columns), dropna=False).size().rename("weight").reset_index()
+    assert len(patterns) < len(frame) / 2
+    one_by_one = patterns.loc[patterns.index.repeat(patterns["weight"])].drop(columns="weight")
+    weighted = drivers.analyse(patterns, "t", missing, boot=60, seed=5)
+    plain = drivers.analyse(one_by_one.reset_index(drop=True), "t", missing, boot=60, seed=5)
+    assert weighted.n == plain.n and weighted.excluded == plain.excluded
+    pd.testing.assert_frame_equal(weighted.table, plain.table, rtol=1e-9)
+    assert weighted.table["n"].tolist() == plain.table["n"].tolist()
+
+
+def test_batched_bootstrap_correlations_equal_one_at_a_time_and_pandas():
+    rng = np.random.default_rng(9)
+    values = rng.normal(size=(300, 4))
+    for holes in (0.0, 0.2):  # complete data takes the short path
+        v = values.copy()
+        v[rng.random(v.shape) < holes] = np.nan
+        sums = drivers._Sums(v)
+        assert sums.complete == (holes == 0)
+        counts = np.array([np.bincount(rng.integers(0, 300, 300), minlength=300) for _ in range(7)], float)
+        batch = sums.corr_many(counts)
+        for c, got in zip(counts, batch):
+            expanded = pd.DataFrame(np.repeat(v, c.astype(int), axis=0))
+            np.testing.assert_allclose(got, expanded.corr(min_periods=3).to_numpy(), atol=1e-12)
+        np.testing.assert_allclose(sums.corr(), pd.DataFrame(v).corr().to_numpy(), atol=1e-12)

@@ -10,9 +10,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cx_metrics import db, demo, kpis, rollup
+from cx_metrics import db, demo, drivers, kpis, rollup, voc
 from cx_metrics.filters import Filters
-from cx_metrics.ingest import load, read_file, suggest, undo
+from cx_metrics.ingest import Mapping, load, read_file, suggest, undo
 
 from ingest_helpers import KEY_HEX, csv_bytes
 
@@ -104,6 +104,15 @@ def test_the_cells_hold_every_row_once(con):
         assert con.execute(f"SELECT count(*) = count(DISTINCT ({keys})) FROM {cells.table}").fetchone()[0]
     cells = con.execute(f"SELECT count(*) FROM {rollup.DAY}").fetchone()[0]
     assert cells < con.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
+    comments = con.execute("SELECT count(*) FROM cx_responses WHERE trim(comment) <> ''").fetchone()[0]
+    for cells in rollup.CELLS:
+        assert con.execute(f"SELECT sum(comments) FROM {cells.table}").fetchone()[0] == comments
+        keys = ", ".join((cells.grain, *cells.dims, "theme"))
+        table = rollup.themes_table(cells)
+        assert con.execute(f"SELECT count(*) = count(DISTINCT ({keys})), min(mentions) > 0 FROM {table}"
+                           ).fetchone() == (True, True)
+    assert con.execute(f"SELECT count(*) FROM {rollup.RATED}").fetchone() == \
+        con.execute("SELECT count(*) FROM attribute_ratings WHERE kind = 'cx'").fetchone()
 
 
 def test_the_rollup_measures_are_the_kpis_own_aggregates():
@@ -189,3 +198,91 @@ def test_journey_tables_from_the_cells_equal_the_rows_exactly(con, monkeypatch):
         f = Filters(start, end, **values)
         for fn in (journey.stages, journey.stage_channel):
             pd.testing.assert_frame_equal(fn(con, f), raw(monkeypatch, fn, con, f), check_exact=True)
+
+
+class ThemeRoutes:
+    """Which theme cells (or the comments: None) each customer theme query read."""
+
+    def __init__(self, monkeypatch):
+        self.seen: list[str | None] = []
+        original = voc._cells
+
+        def spy(con, kind, filters):
+            found = original(con, kind, filters)
+            self.seen.append(found and found[1])
+            return found
+
+        monkeypatch.setattr(voc, "_cells", spy)
+
+
+def test_themes_from_the_cells_equal_the_comments_exactly(con, monkeypatch):
+    routes = ThemeRoutes(monkeypatch)
+    for (start, end), values in itertools.product(PERIODS, FILTERS):
+        f = Filters(start, end, **values)
+        for compare in ("previous", "year"):
+            cells = voc.themes(con, f, "cx", compare)
+            pd.testing.assert_frame_equal(cells, raw(monkeypatch, voc.themes, con, f, "cx", compare),
+                                          check_exact=True)
+        trend = voc.theme_trend(con, Filters(date(2025, 11, 1), end, **values))
+        pd.testing.assert_frame_equal(trend, raw(monkeypatch, voc.theme_trend, con,
+                                                 Filters(date(2025, 11, 1), end, **values)), check_exact=True)
+    assert {rollup.themes_table(c) for c in rollup.CELLS} | {None} <= set(routes.seen)
+    october = voc.themes(con, Filters(*PERIODS[0]), "cx")
+    assert october["mentions"].sum() > 200 and october["sentiment"].notna().all()
+
+
+def test_driver_ratings_from_the_rated_table_equal_the_join_exactly(con, monkeypatch):
+    for (start, end), values in itertools.product(PERIODS, FILTERS):
+        f = Filters(start, end, **values)
+        for outcome in ("nps", "csat"):
+            cells = drivers.ratings_matrix(con, f, outcome)
+            pd.testing.assert_frame_equal(cells, raw(monkeypatch, drivers.ratings_matrix, con, f, outcome),
+                                          check_exact=True)
+    # Patterns, weighted: the weights add up to the rated responses of the period.
+    f = Filters(*PERIODS[1])
+    rated = con.execute("SELECT count(DISTINCT r.response_id) FROM cx_responses r JOIN attribute_ratings a"
+                        " USING (response_id) WHERE a.kind = 'cx' AND r.nps IS NOT NULL"
+                        " AND r.submitted_at >= ? AND r.submitted_at < ?", [f.start, date(2026, 10, 1)]).fetchone()[0]
+    assert drivers.ratings_matrix(con, f, "nps")["weight"].sum() == rated > 100
+
+
+MAPPING = {"kind": "cx", "columns": {"response_id": "response_id", "submitted_at": "submitted_at",
+                                     "business_unit": "business_unit", "nps": "nps", "comment": "comment",
+                                     "speed": "attribute:speed", "price": "attribute:price"},
+           "scales": {"attribute:speed": {"from": [1, 5]}, "attribute:price": {"from": [1, 5]}}}
+
+
+def test_theme_and_driver_cells_follow_loads_replaces_undos_and_taxonomy_saves(monkeypatch):
+    monkeypatch.setenv("CX_PSEUDONYM_KEY", KEY_HEX)
+    c = db.connect()
+    f = Filters(date(2026, 3, 1), date(2026, 5, 31))
+    mapping = Mapping.from_json(MAPPING)
+
+    def load_lines(lines, replace=False):
+        parsed = read_file(csv_bytes("response_id,submitted_at,business_unit,nps,comment,speed,price", *lines),
+                           "f.csv")
+        return load(c, parsed, mapping, actor="test", replace=replace)
+
+    def check():
+        assert rollup.usable(c)
+        for fn, args in ((voc.themes, (c, f, "cx", "previous")), (voc.theme_trend, (c, f, "cx")),
+                         (drivers.ratings_matrix, (c, f, "nps"))):
+            pd.testing.assert_frame_equal(fn(*args), raw(monkeypatch, fn, *args), check_exact=True)
+        return voc.themes(c, f, "cx").set_index("theme")["mentions"].to_dict()
+
+    first = load_lines([f"a{i},2026-03-0{1 + i % 9},North,{i % 11},The delivery was late,{1 + i % 5},{5 - i % 5}"
+                        for i in range(30)])
+    assert check() == {"delivery": 30}
+    # b1 moves to April and its comment to the staff; 5 more staff comments, one of them blank.
+    second = load_lines([f"b{i},2026-04-1{i},South,9,{'Helpful staff' if i else ''},4,2" for i in range(6)])
+    assert check() == {"delivery": 30, "staff": 5}
+    load_lines(["a1,2026-04-20,North,10,Staff were rude,5,5"], replace=True)
+    assert check() == {"delivery": 29, "staff": 6}
+    undo(c, second.upload_id, actor="test")
+    assert check() == {"delivery": 29, "staff": 1}
+    voc.save_taxonomy(c, "cx", pd.DataFrame({"theme": ["lateness", "staff"], "keywords": ["late", "rude"]}),
+                      actor="test")
+    assert check() == {"lateness": 29, "staff": 1}
+    undo(c, first.upload_id, actor="test")  # a1 stays: the replace loaded it
+    assert check() == {"staff": 1}
+    assert drivers.ratings_matrix(c, f, "nps")["weight"].tolist() == [1]

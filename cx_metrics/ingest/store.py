@@ -757,9 +757,9 @@ def load(con: duckdb.DuckDBPyConnection, parsed: Parsed, mapping: Mapping, *, on
         loaded = _insert(con, parsed, plan, mapping, upload_id, progress)
         if plan.kind == "ex":
             ex_guard.refresh(con)  # the published reporting cells, in the load's transaction
-        elif plan.kind == "cx":  # the loaded rows join the rollup cells, in the load's transaction
-            rollup.add(con, "upload_id = ?", [upload_id])
         voc.score_missing(con, upload_id)  # sentiment of the new comments, once each
+        if plan.kind == "cx":  # the loaded rows join the rollup cells (with their sentiment), in the transaction
+            rollup.add(con, "upload_id = ?", [upload_id])
         skipped = int(total) - int(loaded)
         source = con.execute("SELECT any_value(source) FROM _ingest_stage").fetchone()[0]
         con.execute("INSERT INTO uploads (upload_id, file_name, sha256, kind, rows_loaded, rows_skipped, loaded_by, "
