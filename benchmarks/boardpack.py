@@ -22,7 +22,7 @@ from cx_metrics.overview import default_period
 
 def _once(db_path: Path | str) -> dict[str, float]:
     started = time.perf_counter()
-    con = db.connect(db_path)
+    con = db.connect(db_path, read_only=True)  # as the app's readers do: the deck is built from the snapshot
     try:
         as_of = kpis.data_range(con)[1]
         pack = boardpack.build(con, Filters(*default_period(as_of, 3)), "previous")

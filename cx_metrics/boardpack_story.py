@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from . import actions as action_plans
-from . import boardpack, drivers, fmt, kpis, linkage, units, voc
+from . import boardpack, drivers, fmt, kpis, linkage, taxonomy, units, voc
 from .boardpack import Context, KeyNumber, Section, Table, register
 from .filters import Compare, Filters, date_bounds
 from .overview import TILE_KPIS
@@ -371,28 +371,43 @@ def representative_quotes(con: duckdb.DuckDBPyConnection, filters: Filters, them
     same data always give the same quotes. Each is attributed to the most recent response
     with that text (segment and month only).
     """
-    pattern = voc.theme_patterns(con, "cx").get(theme)
-    if pattern is None:
-        return []
+    return quotes_by_theme(con, filters, [theme], n).get(theme, [])
+
+
+def quotes_by_theme(con: duckdb.DuckDBPyConnection, filters: Filters, themes: list[str],
+                    n: int = QUOTES_PER_THEME) -> dict[str, list[Quote]]:
+    """:func:`representative_quotes` of each of ``themes`` in one pass over the period's comments (each
+    distinct text matched and looked up once, then joined back); themes the taxonomy lacks are left out."""
+    patterns = {t: p for t, p in voc.theme_patterns(con, "cx").items() if t in themes}
+    if not patterns:
+        return {}
+    found, found_params = taxonomy.matches(patterns, "texts")
     where, params = filters.where("cx_responses")
     dates, date_params = date_bounds("cx_responses", filters.start, filters.end, "r.submitted_at")
     rows = con.execute(
-        f"""WITH hits AS (
-                SELECT r.response_id, r.comment, r.segment, r.submitted_at, s.compound
-                FROM cx_responses r JOIN comment_sentiment s ON s.comment_hash = md5(r.comment)
-                WHERE {dates} AND {where} AND r.comment IS NOT NULL AND trim(r.comment) <> ''
-                  AND regexp_matches(lower(r.comment), ?)),
-            mid AS (SELECT median(compound) AS m FROM hits),
-            texts AS (SELECT comment, any_value(compound) AS compound,
-                             arg_max(segment, (submitted_at, response_id)) AS segment,
-                             max(submitted_at) AS latest
-                      FROM hits GROUP BY comment)
-            SELECT comment, segment, latest, compound FROM texts, mid
-            ORDER BY (length(comment) BETWEEN ? AND ? AND comment NOT LIKE '%' || chr(10) || '%') DESC,
-                     abs(compound - m), comment
-            LIMIT ?""",
-        [*date_params, *params, pattern, *READABLE, int(n)]).fetchall()
-    return [Quote(theme, text, segment, latest.date(), float(score)) for text, segment, latest, score in rows]
+        f"""WITH scope AS (
+                SELECT r.response_id, r.comment, r.segment, r.submitted_at FROM cx_responses r
+                WHERE {dates} AND {where} AND r.comment IS NOT NULL AND trim(r.comment) <> ''),
+            texts AS (SELECT DISTINCT comment FROM scope),
+            matched AS (SELECT f.comment, f.theme, s.compound FROM ({found}) f
+                        JOIN comment_sentiment s ON s.comment_hash = md5(f.comment)),
+            hits AS (SELECT scope.*, matched.theme, matched.compound FROM scope JOIN matched USING (comment)),
+            mid AS (SELECT theme, median(compound) AS m FROM hits GROUP BY theme),
+            grouped AS (SELECT theme, comment, any_value(compound) AS compound,
+                               arg_max(segment, (submitted_at, response_id)) AS segment,
+                               max(submitted_at) AS latest
+                        FROM hits GROUP BY theme, comment),
+            ranked AS (SELECT g.*, row_number() OVER (
+                           PARTITION BY g.theme
+                           ORDER BY (length(g.comment) BETWEEN ? AND ? AND g.comment NOT LIKE '%' || chr(10) || '%') DESC,
+                                    abs(g.compound - mid.m), g.comment) AS k
+                       FROM grouped g JOIN mid USING (theme))
+            SELECT theme, comment, segment, latest, compound FROM ranked WHERE k <= ? ORDER BY theme, k""",
+        [*date_params, *params, *found_params, *READABLE, int(n)]).fetchall()
+    out: dict[str, list[Quote]] = {}
+    for theme, text, segment, latest, score in rows:
+        out.setdefault(theme, []).append(Quote(theme, text, segment, latest.date(), float(score)))
+    return out
 
 
 def attribution(segment: str | None, month: date) -> str:
@@ -422,8 +437,9 @@ def quotes_section(con: duckdb.DuckDBPyConnection, ctx: Context) -> Section:
         return Section("quotes", "What customers say", text, narrative=(text,), footnote=footnote)
     top = themes.sort_values(["mentions", "theme"], ascending=[False, True]).head(TOP_THEMES)
     rows, sentences = [], []
+    by_theme = quotes_by_theme(con, ctx.filters, list(top["theme"]))
     for r in top.itertuples():
-        quotes = representative_quotes(con, ctx.filters, r.theme)
+        quotes = by_theme.get(r.theme, [])
         name = fmt.name(r.theme)
         sentences.append(f"{name[:1].upper()}{name[1:]}: {r.share_pct:.0f}% of customer comments mention it"
                          + ("." if len(quotes) >= QUOTES_PER_THEME else f"; only {len(quotes)} can be quoted."))

@@ -140,7 +140,7 @@ def ratings_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, outcome: st
         relation, key = table, "rid"
     else:
         cond, date_params = date_bounds(table, filters.start, filters.end, "day")
-        relation = rollup.RATED if rollup.usable(con) else f"({rollup.rated_select()})"
+        relation = rollup.RATED if rollup.usable(con, ratings=True) else f"({rollup.rated_select()})"
         key = "source, response_id"
     scope = f"FROM {relation} WHERE {cond} AND {where} AND {column} IS NOT NULL"
     args = [*date_params, *params]

@@ -290,20 +290,22 @@ def _stored(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def usable(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the cells may answer: built by this rule from as many rows as the table has now.
+def usable(con: duckdb.DuckDBPyConnection, ratings: bool = False) -> bool:
+    """Whether the cells may answer: built by this rule from as many rows as the table has now
+    (``ratings``: and the rated table from as many customer ratings as there are now).
 
     Cheap (a row count), so every query can ask: rows inserted or deleted by hand behind :func:`refresh`
     change the count, and readers then fall back to the rows until a writable connection rebuilds the
     cells. (Scores *updated* by hand keep the count; :func:`ensure_fresh`'s hash catches those when a
     writable connection opens, as :func:`cx_metrics.ex_guard.ensure_fresh` does for employee rows.)
+    Counting the ratings scans them, so only the driver analysis, which reads the rated table, asks.
     """
+    counts = ", (SELECT count(*) FROM cx_responses)" + (f", ({_RATINGS})" if ratings else "")
     try:  # one statement: every query asks
-        stored, count, ratings = con.execute(f"SELECT (SELECT value FROM meta WHERE key = '{_META}'),"
-                                             f" (SELECT count(*) FROM cx_responses), ({_RATINGS})").fetchone()
+        stored, *count = con.execute(f"SELECT (SELECT value FROM meta WHERE key = '{_META}'){counts}").fetchone()
     except duckdb.CatalogException:  # a database older than the rollups
         return False
-    return bool(stored) and stored.startswith(f"v{RULE_VERSION}:{count}:{ratings}:")
+    return bool(stored) and stored.startswith(":".join([f"v{RULE_VERSION}", *map(str, count)]) + ":")
 
 
 def ensure_fresh(con: duckdb.DuckDBPyConnection) -> bool:

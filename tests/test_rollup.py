@@ -43,7 +43,7 @@ class Routes:
 def raw(monkeypatch, fn, *args, **kwargs):
     """``fn`` with the rollups switched off: the rows' own answer."""
     with monkeypatch.context() as m:
-        m.setattr(rollup, "usable", lambda con: False)
+        m.setattr(rollup, "usable", lambda con, ratings=False: False)
         return fn(*args, **kwargs)
 
 
@@ -190,6 +190,15 @@ def test_rows_changed_by_hand_are_never_answered_from_stale_cells(tmp_path, monk
     c.close()
     c = db.connect(path)  # the hash notices
     assert rollup.usable(c) and kpis.nps(c, f).value == -100
+    # A rating added by hand: the drivers read the join until a writable connection rebuilds the rated table.
+    c.execute("INSERT INTO attribute_ratings (response_id, kind, attribute, score, scale_max, source) "
+              "VALUES ('a', 'cx', 'speed', 4, 5, 'manual')")  # cx_responses.source's default
+    assert rollup.usable(c) and not rollup.usable(c, ratings=True)
+    assert drivers.ratings_matrix(c, f, "nps").to_dict("records") == [{"outcome": 0.0, "speed": 0.8, "weight": 1}]
+    c.close()
+    c = db.connect(path)
+    assert rollup.usable(c, ratings=True)
+    assert c.execute(f"SELECT response_id, score FROM {rollup.RATED}").fetchall() == [("a", 0.8)]
 
 
 def test_journey_tables_from_the_cells_equal_the_rows_exactly(con, monkeypatch):
