@@ -86,13 +86,14 @@ THEME_MEASURES = {
 RATED = "cx_rated"
 
 
-def rated_select(where: str = "") -> str:
-    """SQL for the rated table's rows: every customer rating, or with ``where`` (a condition on
-    ``cx_responses``) the ratings of the responses matching it (its parameters are needed twice)."""
-    responses, ratings = "cx_responses", ""
-    if where:
-        responses = f"(SELECT * FROM cx_responses WHERE {where})"
-        ratings = f" AND (a.source, a.response_id) IN (SELECT source, response_id FROM cx_responses WHERE {where})"
+def rated_select(responses: str | None = None) -> str:
+    """SQL for the rated table's rows: every customer rating, or the ratings of the responses in the
+    relation ``responses`` (the rows of a load, say: source, response_id, submitted_at, the dimensions,
+    nps and csat)."""
+    ratings = ""
+    if responses:
+        ratings = f" AND (a.source, a.response_id) IN (SELECT source, response_id FROM {responses})"
+    responses = responses or "cx_responses"
     return ("SELECT r.submitted_at::DATE AS day, r.business_unit, r.region, r.channel, r.segment,"
             " r.journey_stage, a.source, a.response_id, r.nps, r.csat, a.attribute,"
             " a.score / nullif(a.scale_max, 0) AS score"
@@ -149,27 +150,27 @@ def _columns(cells: Cells) -> list[str]:
     return [cells.grain, *cells.dims, "responses", *MEASURES, "comments"]
 
 
-def _sums(sign: int, where: str) -> str:
-    """The select list of every cell measure over the rows matching ``where`` (times ``sign``)."""
+def _sums(sign: int, relation: str = "cx_responses") -> str:
+    """The select list of every cell measure over the rows of ``relation`` (times ``sign``)."""
     return (f"{sign} * count(*) AS responses, " + ", ".join(f"{sign} * {e} AS {m}" for m, e in MEASURES.items())
-            + f", {sign} * {COMMENTS} AS comments FROM cx_responses WHERE {where}")
+            + f", {sign} * {COMMENTS} AS comments FROM {relation}")
 
 
-def _matched(con: duckdb.DuckDBPyConnection, where: str, params: list) -> None:
-    """``_theme_rows``: the theme cell measures of the rows matching ``where``, by day, all five dimensions
+def _matched(con: duckdb.DuckDBPyConnection, relation: str = "cx_responses") -> None:
+    """``_theme_rows``: the theme cell measures of the rows of ``relation``, by day, all five dimensions
     and theme (each distinct comment matched once against the taxonomy's patterns)."""
     patterns = taxonomy.theme_patterns(con, "cx")
     found, found_params = taxonomy.matches(patterns, "comments")
     keys = ", ".join(MONTH_DIMS)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _theme_rows AS
-            WITH rows AS (SELECT submitted_at::DATE AS day, {keys}, comment, nps FROM cx_responses
-                          WHERE ({where}) AND comment IS NOT NULL AND trim(comment) <> ''),
+            WITH rows AS (SELECT submitted_at::DATE AS day, {keys}, comment, nps FROM {relation}
+                          WHERE comment IS NOT NULL AND trim(comment) <> ''),
                  comments AS (SELECT DISTINCT comment FROM rows),
                  hits AS (SELECT m.comment, m.theme, s.compound FROM ({found}) m
                           LEFT JOIN comment_sentiment s ON s.comment_hash = md5(m.comment))
             SELECT day, {keys}, theme, """ + ", ".join(f"{e} AS {m}" for m, e in THEME_MEASURES.items())
-        + " FROM rows JOIN hits USING (comment) WHERE day IS NOT NULL GROUP BY ALL", [*params, *found_params])
+        + " FROM rows JOIN hits USING (comment) WHERE day IS NOT NULL GROUP BY ALL", found_params)
 
 
 def _theme_cells(cells: Cells, sign: int) -> str:
@@ -187,7 +188,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
         keys = ", ".join(cells.dims)
         con.execute(f"DELETE FROM {cells.table}")
         con.execute(f"INSERT INTO {cells.table} ({', '.join(_columns(cells))}) SELECT {cells.time_expr} AS t, "
-                    f"{keys}, {_sums(1, 'submitted_at IS NOT NULL')} GROUP BY t, {keys}")
+                    f"{keys}, {_sums(1)} WHERE submitted_at IS NOT NULL GROUP BY t, {keys}")
     refresh_themes(con)
     con.execute(f"DELETE FROM {RATED}")
     con.execute(f"INSERT INTO {RATED} {rated_select()}")
@@ -196,7 +197,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
 
 def refresh_themes(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the theme cells: after the taxonomy changed, or comments got their sentiment late."""
-    _matched(con, "TRUE", [])
+    _matched(con)
     for cells in CELLS:
         con.execute(f"DELETE FROM {themes_table(cells)}")
         con.execute(f"INSERT INTO {themes_table(cells)} {_theme_cells(cells, 1)}")
@@ -229,33 +230,45 @@ def add(con: duckdb.DuckDBPyConnection, where: str, params: list, sign: int = 1)
     """
     if sign not in (1, -1):
         raise ValueError("sign is 1 or -1")
-    n, digest = con.execute(f"SELECT count(*), coalesce(sum({_ROW_HASH}), 0) FROM cx_responses WHERE {where}",
-                            params).fetchone()
+    # The rows, once: every step below reads them, not the table (a load's few rows in millions).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rows AS SELECT source, response_id, submitted_at, "
+                f"{', '.join(MONTH_DIMS)}, nps, csat, ces, comment FROM cx_responses WHERE {where}", params)
+    try:
+        return _add_rows(con, sign)
+    finally:
+        for table in ("_rows", "_fine", "_delta", "_merged", "_theme_rows"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _add_rows(con: duckdb.DuckDBPyConnection, sign: int) -> int:
+    """:func:`add` of the rows in ``_rows``."""
+    n, digest = con.execute(f"SELECT count(*), coalesce(sum({_ROW_HASH}), 0) FROM _rows").fetchone()
     if not n:
         return 0
     stored = _stored(con)
     if not (stored and stored.startswith(f"v{RULE_VERSION}:")):  # cells of an older rule: rebuild them all
         refresh(con)
         return n
+    # Summed by day and all five dimensions once; each cell table's delta sums those.
+    keys = ", ".join(MONTH_DIMS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _fine AS SELECT submitted_at::DATE AS day, {keys}, "
+                f"{_sums(sign, '_rows')} WHERE submitted_at IS NOT NULL GROUP BY ALL")
     types = {"responses": "BIGINT", **{m: _TYPES.get(m, "BIGINT") for m in MEASURES}, "comments": "BIGINT"}
     for cells in CELLS:
-        keys = ", ".join(cells.dims)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS SELECT {cells.time_expr} AS t, {keys}, "
-                    f"{_sums(sign, where)} GROUP BY t, {keys}", params)
+        time = "day" if cells.grain == "day" else "date_trunc('month', day)::DATE"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS SELECT {time} AS t, {', '.join(cells.dims)}, "
+                    + ", ".join(f"sum({m}) AS {m}" for m in types) + " FROM _fine GROUP BY ALL")
         _merge(con, cells.table, cells.grain, list(cells.dims), types)
-    _matched(con, where, params)
+    _matched(con, "_rows")
     theme_types = {m: "HUGEINT" if m == "sentiment_s" else "BIGINT" for m in THEME_MEASURES}
     for cells in CELLS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS {_theme_cells(cells, sign)}")
         _merge(con, themes_table(cells), cells.grain, [*cells.dims, "theme"], theme_types)
-    for table in ("_delta", "_merged", "_theme_rows"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
     before = con.execute(f"SELECT count(*) FROM {RATED}").fetchone()[0]
     if sign == 1:
-        con.execute(f"INSERT INTO {RATED} {rated_select(where)}", [*params, *params])
+        con.execute(f"INSERT INTO {RATED} {rated_select('_rows')}")
     else:
-        con.execute(f"DELETE FROM {RATED} WHERE (source, response_id) IN"
-                    f" (SELECT source, response_id FROM cx_responses WHERE {where})", params)
+        con.execute(f"DELETE FROM {RATED} WHERE (source, response_id) IN (SELECT source, response_id FROM _rows)")
     rated = con.execute(f"SELECT count(*) FROM {RATED}").fetchone()[0] - before
     _, count, ratings, total = stored.split(":")
     fingerprint = f"v{RULE_VERSION}:{int(count) + sign * n}:{int(ratings) + rated}:{int(total) + sign * int(digest)}"
