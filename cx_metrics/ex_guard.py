@@ -48,7 +48,7 @@ from datetime import date
 
 import duckdb
 
-from . import config, rollup
+from . import config
 from .filters import Filters
 from .txn import transaction
 
@@ -198,7 +198,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
             SELECT response_id, month, {_labels()}, comment
             FROM (SELECT response_id, month, clvl AS lvl, comment, {', '.join(DIMENSIONS)}
                   FROM _exg WHERE clvl IS NOT NULL)""")
-    rollup.refresh_ex(con, RELATION)  # the same cells, summed: what the KPIs read
+    _refresh_rollup(con)  # the same cells, summed: what the KPIs read
     con.execute("INSERT INTO ex_months SELECT DISTINCT month FROM _exg")
     con.execute("INSERT INTO ex_names " + " UNION ".join(
         f"SELECT DISTINCT '{d}', {d} FROM _exg WHERE {d} IS NOT NULL" for d in (*DIMENSIONS, "region")))
@@ -258,7 +258,28 @@ def month_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
 
 
 def customer_ratings() -> str:
-    """SQL for the customers' attribute ratings: response_id, attribute, score (divided by its
+    """SQL for the customers' attribute ratings: source, response_id, attribute, score (divided by its
     scale's top). Employee ratings are published in ``ex_reporting_ratings`` instead."""
-    return ("(SELECT response_id, attribute, score / nullif(scale_max, 0) AS score FROM attribute_ratings"
+    return ("(SELECT source, response_id, attribute, score / nullif(scale_max, 0) AS score FROM attribute_ratings"
             " WHERE kind = 'cx' AND score IS NOT NULL)")
+
+
+#: The employee figures' cells, summed (:mod:`cx_metrics.rollup` creates the table, the KPIs read it):
+#: one row per reporting cell and month of :data:`RELATION`.
+ROLLUP = "ex_rollup"
+ROLLUP_DIMS = ("population", "business_unit", "department", "tenure_band")
+ROLLUP_MEASURES = {
+    "enps__n": "count(enps)", "enps__k": "count_if(enps >= 9)", "enps__d": "count_if(enps <= 6)",
+    "engagement__n": "count(engagement)", "engagement__k": "count_if(engagement >= 4)",
+    "satisfaction__n": "count(satisfaction)", "satisfaction__k": "count_if(satisfaction >= 4)",
+}
+
+
+def _refresh_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild :data:`ROLLUP` from :data:`RELATION` (each response labelled by its reporting cell), in
+    :func:`refresh`'s transaction, so the cells sum exactly the responses every employee figure may count."""
+    keys = ", ".join(ROLLUP_DIMS)
+    con.execute(f"DELETE FROM {ROLLUP}")
+    con.execute(f"INSERT INTO {ROLLUP} SELECT month, {keys}, count(*) AS responses, "
+                + ", ".join(f"{e} AS {n}" for n, e in ROLLUP_MEASURES.items())
+                + f" FROM {RELATION} GROUP BY month, {keys}")

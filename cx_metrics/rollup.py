@@ -33,7 +33,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from . import taxonomy
+from . import ex_guard, taxonomy
 from .sentiment import NEGATIVE
 from .txn import transaction
 
@@ -62,14 +62,9 @@ MEASURES = {
     "ces__ss": "sum(ces::DOUBLE * ces)",
 }
 _TYPES = {"ces__ss": "DOUBLE", "ces__s": "HUGEINT"}
-#: The employee cells: one row per anonymity reporting cell and month (ex_guard's ``ex_reporting`` summed).
-EX = "ex_rollup"
-EX_DIMS = ("population", "business_unit", "department", "tenure_band")
-EX_MEASURES = {
-    "enps__n": "count(enps)", "enps__k": "count_if(enps >= 9)", "enps__d": "count_if(enps <= 6)",
-    "engagement__n": "count(engagement)", "engagement__k": "count_if(engagement >= 4)",
-    "satisfaction__n": "count(satisfaction)", "satisfaction__k": "count_if(satisfaction >= 4)",
-}
+#: The employee cells: :mod:`cx_metrics.ex_guard` builds them with its reporting cells (the names here are
+#: the guard's, so the KPIs find them beside the customer cells).
+EX, EX_DIMS, EX_MEASURES = ex_guard.ROLLUP, ex_guard.ROLLUP_DIMS, ex_guard.ROLLUP_MEASURES
 #: Per cell, the responses with a comment: what a theme's share of comments is a share of.
 COMMENTS = "count_if(comment IS NOT NULL AND trim(comment) <> '')"
 #: Theme cells (one per cell table, with a ``theme`` column): over the customer comments of a cell that
@@ -96,10 +91,10 @@ def rated_select(responses: str | None = None) -> str:
     responses = responses or "cx_responses"
     return ("SELECT r.submitted_at::DATE AS day, r.business_unit, r.region, r.channel, r.segment,"
             " r.journey_stage, a.source, a.response_id, r.nps, r.csat, a.attribute,"
-            " a.score / nullif(a.scale_max, 0) AS score"
-            f" FROM attribute_ratings a LEFT JOIN {responses} r"
+            " a.score"
+            f" FROM {ex_guard.customer_ratings()} a LEFT JOIN {responses} r"
             " ON r.response_id = a.response_id AND r.source IS NOT DISTINCT FROM a.source"
-            f" WHERE a.kind = 'cx' AND a.score IS NOT NULL{ratings}")
+            f" WHERE TRUE{ratings}")
 
 
 #: Bumped when the cells' definition changes, so stored cells are rebuilt.
@@ -133,17 +128,6 @@ SCHEMA_V8_SQL = "\n".join(
     + [f"CREATE TABLE {RATED} (day DATE, business_unit VARCHAR, region VARCHAR, channel VARCHAR,"
        " segment VARCHAR, journey_stage VARCHAR, source VARCHAR, response_id VARCHAR, nps TINYINT,"
        " csat TINYINT, attribute VARCHAR, score DOUBLE);"])
-
-
-def refresh_ex(con: duckdb.DuckDBPyConnection, reporting: str) -> None:
-    """Rebuild the employee cells from the anonymity guard's ``reporting`` table (each response labelled
-    by its reporting cell). Called by :func:`cx_metrics.ex_guard.refresh` in the same transaction, so the
-    cells sum exactly the responses every employee figure may count."""
-    keys = ", ".join(EX_DIMS)
-    con.execute(f"DELETE FROM {EX}")
-    con.execute(f"INSERT INTO {EX} SELECT month, {keys}, count(*) AS responses, "
-                + ", ".join(f"{e} AS {n}" for n, e in EX_MEASURES.items())
-                + f" FROM {reporting} GROUP BY month, {keys}")
 
 
 def _columns(cells: Cells) -> list[str]:
@@ -285,7 +269,7 @@ _ROW_HASH = "hash(submitted_at, business_unit, region, channel, segment, journey
 
 
 #: The customer ratings the rated table holds (a rating without a score is not counted).
-_RATINGS = "SELECT count(*) FROM attribute_ratings WHERE kind = 'cx' AND score IS NOT NULL"
+_RATINGS = f"SELECT count(*) FROM {ex_guard.customer_ratings()}"
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
