@@ -49,7 +49,11 @@ class Cells:
 
     def __init__(self, table: str, grain: str, dims: tuple[str, ...]):
         self.table, self.grain, self.dims = table, grain, dims
-        self.time_expr = "submitted_at::DATE" if grain == "day" else "date_trunc('month', submitted_at)::DATE"
+        self.time_expr = self.of_day("submitted_at")
+
+    def of_day(self, day: str) -> str:
+        """The cell's time (its grain) of the date or timestamp ``day``."""
+        return f"{day}::DATE" if self.grain == "day" else f"date_trunc('month', {day})::DATE"
 
 
 #: Every customer cell table, smallest first: the first that can answer a query answers it.
@@ -75,6 +79,7 @@ THEME_MEASURES = {
     "sentiment_s": "sum(round(compound * 1000000)::BIGINT)", "negative": f"count_if(compound <= {NEGATIVE})",
     "nps__n": "count(nps)", "nps__k": "count_if(nps >= 9)", "nps__d": "count_if(nps <= 6)",
 }
+_THEME_TYPES = {m: "HUGEINT" if m == "sentiment_s" else "BIGINT" for m in THEME_MEASURES}
 #: The customer ratings, each beside its response's day, dimensions and outcomes: what a driver analysis
 #: reads (a filtered scan instead of a join of millions of responses with millions of ratings). Every
 #: customer rating has a row; one whose response is missing has a NULL day, so no period holds it.
@@ -123,8 +128,7 @@ def themes_table(cells: Cells) -> str:
 SCHEMA_V8_SQL = "\n".join(
     [f"ALTER TABLE {c.table} ADD COLUMN comments BIGINT;" for c in CELLS]
     + [f"CREATE TABLE {themes_table(c)} ({c.grain} DATE, {', '.join(f'{d} VARCHAR' for d in c.dims)},"
-       f" theme VARCHAR, " + ", ".join(f"{m} {'HUGEINT' if m == 'sentiment_s' else 'BIGINT'}"
-                                       for m in THEME_MEASURES) + ");" for c in CELLS]
+       f" theme VARCHAR, " + ", ".join(f"{m} {kind}" for m, kind in _THEME_TYPES.items()) + ");" for c in CELLS]
     + [f"CREATE TABLE {RATED} (day DATE, business_unit VARCHAR, region VARCHAR, channel VARCHAR,"
        " segment VARCHAR, journey_stage VARCHAR, source VARCHAR, response_id VARCHAR, nps TINYINT,"
        " csat TINYINT, attribute VARCHAR, score DOUBLE);"])
@@ -160,8 +164,7 @@ def _matched(con: duckdb.DuckDBPyConnection, relation: str = "cx_responses") -> 
 def _theme_cells(cells: Cells, sign: int) -> str:
     """The select list of ``cells``' theme cells from ``_theme_rows`` (times ``sign``)."""
     keys = ", ".join(cells.dims)
-    time = "day" if cells.grain == "day" else "date_trunc('month', day)::DATE"
-    return (f"SELECT {time} AS t, {keys}, theme, " + ", ".join(f"{sign} * sum({m}) AS {m}" for m in THEME_MEASURES)
+    return (f"SELECT {cells.of_day('day')} AS t, {keys}, theme, " + ", ".join(f"{sign} * sum({m}) AS {m}" for m in THEME_MEASURES)
             + f" FROM _theme_rows GROUP BY t, {keys}, theme")
 
 
@@ -239,15 +242,13 @@ def _add_rows(con: duckdb.DuckDBPyConnection, sign: int) -> int:
                 f"{_sums(sign, '_rows')} WHERE submitted_at IS NOT NULL GROUP BY ALL")
     types = {"responses": "BIGINT", **{m: _TYPES.get(m, "BIGINT") for m in MEASURES}, "comments": "BIGINT"}
     for cells in CELLS:
-        time = "day" if cells.grain == "day" else "date_trunc('month', day)::DATE"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS SELECT {time} AS t, {', '.join(cells.dims)}, "
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS SELECT {cells.of_day('day')} AS t, {', '.join(cells.dims)}, "
                     + ", ".join(f"sum({m}) AS {m}" for m in types) + " FROM _fine GROUP BY ALL")
         _merge(con, cells.table, cells.grain, list(cells.dims), types)
     _matched(con, "_rows")
-    theme_types = {m: "HUGEINT" if m == "sentiment_s" else "BIGINT" for m in THEME_MEASURES}
     for cells in CELLS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delta AS {_theme_cells(cells, sign)}")
-        _merge(con, themes_table(cells), cells.grain, [*cells.dims, "theme"], theme_types)
+        _merge(con, themes_table(cells), cells.grain, [*cells.dims, "theme"], _THEME_TYPES)
     before = con.execute(f"SELECT count(*) FROM {RATED}").fetchone()[0]
     if sign == 1:
         con.execute(f"INSERT INTO {RATED} {rated_select('_rows')}")
@@ -258,10 +259,6 @@ def _add_rows(con: duckdb.DuckDBPyConnection, sign: int) -> int:
     fingerprint = f"v{RULE_VERSION}:{int(count) + sign * n}:{int(ratings) + rated}:{int(total) + sign * int(digest)}"
     con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [_META, fingerprint])
     return n
-
-
-def _count(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM cx_responses").fetchone()[0]
 
 
 #: A row's hash over every column the cells read; the fingerprint sums it (so loads can add to it).
@@ -321,6 +318,11 @@ def ex_usable(con: duckdb.DuckDBPyConnection) -> bool:
         return con.execute(f"SELECT EXISTS (SELECT 1 FROM {EX})").fetchone()[0]
     except duckdb.CatalogException:
         return False
+
+
+def themes_built(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the theme cells hold anything (a database being built has none until :func:`refresh`)."""
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM {themes_table(CELLS[0])})").fetchone()[0]
 
 
 def theme_source(needed: Iterable[str], whole_months: bool) -> tuple[str, str, str] | None:

@@ -103,8 +103,7 @@ def score_missing(con: duckdb.DuckDBPyConnection, upload_id: str | None = None) 
         con.execute("INSERT INTO comment_sentiment SELECT md5(comment), compound FROM _scored")
     finally:
         con.unregister("_scored")
-    if upload_id is None and con.execute(f"SELECT EXISTS (SELECT 1 FROM {rollup.themes_table(rollup.CELLS[1])})"
-                                         ).fetchone()[0]:
+    if upload_id is None and rollup.themes_built(con):
         rollup.refresh_themes(con)
     return len(scored)
 
@@ -162,6 +161,13 @@ def _cells(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters) -> tuple
 _SUMS = ", ".join(f"sum({m})::DOUBLE AS {m}" for m in rollup.THEME_MEASURES)
 
 
+def _in_cells(filters: Filters, time: str) -> tuple[str, list]:
+    """The condition (and parameters) selecting the cells of ``filters``' days and values."""
+    where, params = filters.where("cx_responses")
+    cond, date_params = date_bounds("cx_responses", filters.start, filters.end, time)
+    return f"{cond} AND {where}", [*date_params, *params]
+
+
 def _theme_sums(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters, by_month: bool = False
                 ) -> pd.DataFrame:
     """Per theme (and month): :data:`cx_metrics.rollup.THEME_MEASURES` summed, from the theme cells
@@ -170,10 +176,9 @@ def _theme_sums(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters, by_
     found = _cells(con, kind, filters)
     if found:
         _, themes_table, time = found
-        where, params = filters.where("cx_responses")
-        cond, date_params = date_bounds("cx_responses", filters.start, filters.end, time)
-        return con.execute(f"SELECT theme{month.format(t=time)}, {_SUMS} FROM {themes_table}"
-                           f" WHERE {cond} AND {where} GROUP BY ALL", [*date_params, *params]).df()
+        cond, params = _in_cells(filters, time)
+        return con.execute(f"SELECT theme{month.format(t=time)}, {_SUMS} FROM {themes_table} WHERE {cond}"
+                           " GROUP BY ALL", params).df()
     sql, params = _mentions(con, kind, filters)
     measures = ", ".join(f"{e}::DOUBLE AS {m}" for m, e in rollup.THEME_MEASURES.items())
     return con.execute(f"SELECT theme{month.format(t='submitted_at')}, {measures} FROM ({sql}) GROUP BY ALL",
@@ -185,10 +190,8 @@ def _comment_count(con: duckdb.DuckDBPyConnection, kind: str, filters: Filters) 
     found = _cells(con, kind, filters)
     if found:
         table, _, time = found
-        where, params = filters.where("cx_responses")
-        cond, date_params = date_bounds("cx_responses", filters.start, filters.end, time)
-        return int(con.execute(f"SELECT coalesce(sum(comments), 0) FROM {table} WHERE {cond} AND {where}",
-                               [*date_params, *params]).fetchone()[0])
+        cond, params = _in_cells(filters, time)
+        return int(con.execute(f"SELECT coalesce(sum(comments), 0) FROM {table} WHERE {cond}", params).fetchone()[0])
     cond, params = _scope(kind, filters)
     return int(con.execute(f"SELECT count(*) FROM {TABLES[kind]} r WHERE {cond}", params).fetchone()[0])
 
