@@ -14,6 +14,20 @@ from ingest_helpers import con, csv_bytes  # noqa: F401
 from test_cli_ingest import cli
 
 TODAY = date.today()
+
+
+class _Today(date):
+    """A date whose today() is TODAY: these tests compute their dates once, at collection."""
+
+    @classmethod
+    def today(cls) -> date:
+        return TODAY
+
+
+@pytest.fixture(autouse=True)
+def same_today(monkeypatch):
+    """The check step's today is the one the dates were made from, even when a run crosses midnight."""
+    monkeypatch.setattr(store, "date", _Today)
 RATINGS = ["Wifi", "Food", "Seats", "Staff", "Price"]
 
 
