@@ -14,6 +14,7 @@ from ingest_helpers import con, csv_bytes  # noqa: F401
 from test_cli_ingest import cli
 
 TODAY = date.today()
+RATINGS = ["Wifi", "Food", "Seats", "Staff", "Price"]
 
 
 class _Today(date):
@@ -28,7 +29,6 @@ class _Today(date):
 def same_today(monkeypatch):
     """The check step's today is the one the dates were made from, even when a run crosses midnight."""
     monkeypatch.setattr(store, "date", _Today)
-RATINGS = ["Wifi", "Food", "Seats", "Staff", "Price"]
 
 
 def plain(dates: list[str], ratings: list[list[int]] | None = None) -> bytes:
